@@ -1,0 +1,38 @@
+# HWC3D developer entry points. The logic lives in scripts/; this file only names it.
+#   make test DB=sqlite|postgres FILTER=Regex   (see scripts/test.sh for more knobs)
+
+SHELL := /usr/bin/env bash
+
+# Handed to the scripts through the environment (not on a command line), so a
+# FILTER regex with $, | or quotes arrives untouched.
+export DB FILTER SWIFT_BUILD_FLAGS SWIFT_TEST_FLAGS
+
+.DEFAULT_GOAL := help
+.PHONY: help run test bench build release clean
+
+help: ## Show this help
+	@echo "HWC3D make targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
+	@echo "Variables: DB=sqlite|postgres (test/bench, default both), FILTER=regex (test),"
+	@echo "           SWIFT_BUILD_FLAGS, SWIFT_TEST_FLAGS; run honours HOST/PORT (default 127.0.0.1:8080)."
+
+run: ## Build and serve on the embedded defaults (HOST/PORT from env)
+	@bash scripts/ensure-deps.sh run
+	swift run hwc3d serve
+
+test: ## Whole suite on SQLite and a throwaway PostgreSQL
+	@bash scripts/test.sh
+
+bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-results.md
+	@bash scripts/bench.sh
+
+build: ## Debug build
+	@bash scripts/ensure-deps.sh run
+	swift build
+
+release: ## Release build
+	@bash scripts/ensure-deps.sh run
+	swift build -c release
+
+clean: ## Remove build products (swift package clean)
+	swift package clean

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Vapor
+
+/// Starts the `hwc3d` executable: loads `.env`, validates settings (exiting with a message naming the bad
+/// variable), sets up logging and runs the requested command (`serve` by default).
+public enum HWC3DMain {
+    public static func run() async {
+        DotEnv.load(path: ".env")
+        let settings: Settings
+        do {
+            settings = try Settings.load(from: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("hwc3d: \(error)\n".utf8))
+            exit(2)
+        }
+        do {
+            var env = try Environment.detect()
+            env.arguments = env.arguments.count > 1 ? env.arguments : env.arguments + ["serve"]
+            if settings.isProduction {
+                LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
+            } else {
+                try LoggingSystem.bootstrap(from: &env) { level in
+                    { label in ConsoleLogger(label: label, console: Terminal(), level: settings.logLevel) }
+                }
+            }
+            let app = try await Application.make(env)
+            app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+            do {
+                try await configure(app, settings: settings)
+                try await app.execute()
+            } catch {
+                app.logger.critical("hwc3d stopped", metadata: ["error": "\(error)"])
+                try? await app.asyncShutdown()
+                exit(1)
+            }
+            try await app.asyncShutdown()
+        } catch {
+            FileHandle.standardError.write(Data("hwc3d: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}
+
+/// `KEY=value` lines from a file into the environment, never overriding what the environment already says.
+enum DotEnv {
+    static func load(path: String) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { continue }
+            var key = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
+            if key.hasPrefix("export ") { key = String(key.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            var value = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            setenv(key, value, 0)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Logging
+import NIOConcurrencyHelpers
+import OpenAPIVapor
+import Vapor
+
+/// Wires the application from validated settings: database, services, middleware, routes and the job worker.
+public func configure(_ app: Application, settings: Settings) async throws {
+    try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true)
+    app.logger.logLevel = settings.logLevel
+    app.http.server.configuration.hostname = settings.host
+    app.http.server.configuration.port = settings.port
+    app.http.server.configuration.serverName = nil
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: OperationLimitsMiddleware.jsonBodyLimit)
+
+    switch settings.database {
+    case .sqlite(let path):
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(
+            try .postgres(url: url, maxConnectionsPerEventLoop: settings.databasePoolSize, sqlLogLevel: .trace), as: .psql)
+    }
+    Migrations.register(in: app)
+
+    let jobs = JobQueue()
+    let services = AppServices(
+        settings: settings,
+        tokens: await TokenSigner(secret: settings.jwtSecret),
+        passwords: PasswordHasher(cost: settings.bcryptCost, threadPool: app.threadPool),
+        storage: try LocalFileStorage(root: settings.storageDir, threadPool: app.threadPool),
+        images: ImageProcessor(threadPool: app.threadPool),
+        jobs: jobs,
+        mailer: Mailer(from: settings.mailFrom, jobs: jobs),
+        rateLimiter: RateLimiter())
+    app.services = services
+
+    let transport: any MailTransport =
+        switch settings.mailTransport {
+        case .log: LogMailTransport(directory: settings.mailDir, threadPool: app.threadPool)
+        case .smtp: SMTPMailTransport(settings: settings.smtp!, eventLoopGroup: app.eventLoopGroup)
+        }
+    jobs.register(SendEmailJob(from: settings.mailFrom, transport: transport))
+
+    // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
+    // before anything logs; problems are rendered inside both; the request context is innermost so handlers see it.
+    app.middleware = Middlewares()
+    app.middleware.use(CORSMiddleware(configuration: .init(
+        allowedOrigin: .any(settings.corsOrigins),
+        allowedMethods: [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS],
+        allowedHeaders: [.accept, .authorization, .contentType, .origin, "X-CSRF-Token", "X-Request-ID", "Idempotency-Key"],
+        allowCredentials: true,
+        cacheExpiration: 600,
+        exposedHeaders: ["X-Request-ID", "RateLimit", "RateLimit-Policy", "Retry-After", "Location"])))
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(production: settings.isProduction))
+    app.middleware.use(ProblemMiddleware(exposeInternalDetails: !settings.isProduction))
+    app.middleware.use(RequestContextMiddleware())
+
+    Metrics.bootstrapOnce()
+    try routes(app, services: services)
+
+    if settings.autoMigrate {
+        try await app.autoMigrate()
+    }
+    if case .sqlite = settings.database, let sql = app.db as? any SQLDatabase {
+        // WAL lets readers proceed while the one writer writes.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+    if settings.runJobWorker {
+        app.lifecycle.use(JobWorker(queue: jobs, interval: settings.jobPollInterval))
+    }
+}
+
+func routes(_ app: Application, services: AppServices) throws {
+    let transport = VaporTransport(routesBuilder: app)
+    try APIHandler(services: services).registerHandlers(
+        on: transport, serverURL: URL(string: "/")!,
+        middlewares: [OperationLimitsMiddleware(rateLimiter: services.rateLimiter, settings: services.settings)])
+    ContractDocuments.register(on: app, settings: services.settings)
+}
+
+/// Every migration, in order. New ones go at the end; shipped ones never change.
+enum Migrations {
+    static let all: [any Migration] = [
+        CreateUsers(),
+        CreateUserFollows(),
+        CreateAuthSessions(),
+        CreateOneTimeTokens(),
+        CreateOAuthAccounts(),
+        CreateAdminUsers(),
+        CreateJobs(),
+        CreateOutboxEmails(),
+    ]
+
+    static func register(in app: Application) {
+        for migration in all { app.migrations.add(migration) }
+    }
+}
+
+/// Polls the job table in the background while the server runs, and stops with it.
+final class JobWorker: LifecycleHandler, Sendable {
+    let queue: JobQueue
+    let interval: Double
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(queue: JobQueue, interval: Double) {
+        self.queue = queue
+        self.interval = interval
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let queue = self.queue
+        let interval = self.interval
+        let logger = Logger(label: "hwc3d.jobs")
+        let database = application.db
+        task.withLockedValue {
+            $0 = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await queue.runDueJobs(database: database, logger: logger)
+                    } catch {
+                        logger.error("job worker cycle failed", metadata: ["error": "\(error)"])
+                    }
+                    await queue.sleep(seconds: interval)
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { $0 }
+        running?.cancel()
+        queue.poke()
+        await running?.value
+    }
+}

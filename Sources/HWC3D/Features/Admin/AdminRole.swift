@@ -1,0 +1,67 @@
+import Fluent
+import Foundation
+
+/// The admin roles and what each may do: the one table every `/admin` route is checked against.
+enum AdminRole: String, CaseIterable, Sendable, Codable {
+    case superAdmin = "super_admin"
+    case admin, moderator, support, finance
+
+    var permissions: Set<AdminPermission> {
+        switch self {
+        case .superAdmin: Set(AdminPermission.allCases)
+        case .admin:
+            [.usersRead, .usersWrite, .modelsModerate, .communitiesModerate, .reportsHandle, .supportHandle,
+             .financeRead, .contentWrite, .auditRead]
+        case .moderator: [.usersRead, .modelsModerate, .communitiesModerate, .reportsHandle]
+        case .support: [.usersRead, .supportHandle]
+        case .finance: [.usersRead, .financeRead, .financeWrite]
+        }
+    }
+}
+
+enum AdminPermission: String, CaseIterable, Sendable, Codable {
+    case usersRead = "users.read"
+    case usersWrite = "users.write"
+    case modelsModerate = "models.moderate"
+    case communitiesModerate = "communities.moderate"
+    case reportsHandle = "reports.handle"
+    case supportHandle = "support.handle"
+    case financeRead = "finance.read"
+    case financeWrite = "finance.write"
+    case contentWrite = "content.write"
+    case settingsWrite = "settings.write"
+    case adminsManage = "admins.manage"
+    case auditRead = "audit.read"
+}
+
+extension AdminUser {
+    var adminRole: AdminRole { AdminRole(rawValue: role) ?? .support }
+
+    var permissions: Set<AdminPermission> {
+        adminRole.permissions.union(extraPermissions.compactMap(AdminPermission.init(rawValue:)))
+    }
+}
+
+/// An admin who passed both factors in this session, with their permissions.
+struct AdminCaller: Sendable {
+    let caller: Caller
+    let admin: AdminUser
+
+    func require(_ permission: AdminPermission) throws {
+        guard admin.permissions.contains(permission) else {
+            throw Problem.forbidden("This action needs the \(permission.rawValue) permission.")
+        }
+    }
+}
+
+extension Caller {
+    /// `/admin` needs an admin record and a session opened through the second factor; anything else is 403.
+    func requireAdmin(on database: any Database) async throws -> AdminCaller {
+        guard isAdminSession,
+            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == userID).first()
+        else {
+            throw Problem.forbidden("This endpoint needs an admin session signed in with a second factor.")
+        }
+        return AdminCaller(caller: self, admin: admin)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Field rules shared by registration, profile edits and admin tools.
+enum AccountRules {
+    static let reservedUsernames: Set<String> = [
+        "admin", "administrator", "root", "support", "help", "api", "www", "hwc3d", "moderator", "staff", "system",
+        "me", "settings", "login", "logout", "register", "signup", "signin", "auth", "oauth", "docs", "null",
+        "undefined", "official", "security", "billing", "payments", "models", "users", "communities", "search",
+    ]
+
+    static func usernameErrors(_ username: String) -> [Problem.FieldError] {
+        var errors: [Problem.FieldError] = []
+        if username.count < 3 || username.count > 30 {
+            errors.append(.init(field: "username", message: "must be 3 to 30 characters"))
+        }
+        if !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+            errors.append(.init(field: "username", message: "may contain only letters, digits, _ and -"))
+        }
+        if reservedUsernames.contains(username.lowercased()) {
+            errors.append(.init(field: "username", message: "is reserved"))
+        }
+        return errors
+    }
+
+    static func emailErrors(_ email: String) -> [Problem.FieldError] {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
+            && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && email.allSatisfy { !$0.isWhitespace && !$0.isNewline && $0 != "<" && $0 != ">" && $0 != "," && $0 != ";" }
+        return valid ? [] : [.init(field: "email", message: "must be a valid email address")]
+    }
+
+    static func textErrors(_ value: String?, field: String, max: Int, required: Bool = false) -> [Problem.FieldError] {
+        guard let value else { return required ? [.init(field: field, message: "is required")] : [] }
+        if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return [.init(field: field, message: "must not be empty")]
+        }
+        if value.count > max { return [.init(field: field, message: "must be at most \(max) characters")] }
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
+            return [.init(field: field, message: "must not contain control characters")]
+        }
+        return []
+    }
+
+    static func urlErrors(_ value: String?, field: String) -> [Problem.FieldError] {
+        guard let value, !value.isEmpty else { return [] }
+        guard value.count <= 300, let url = URL(string: value), let scheme = url.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", url.host != nil
+        else { return [.init(field: field, message: "must be an http(s) URL of at most 300 characters")] }
+        return []
+    }
+
+    static func normaliseEmail(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+}

@@ -1,0 +1,240 @@
+import Fluent
+import Vapor
+
+/// Registration, sign-in, password and email-verification flows for users. Callers pass what the request
+/// carried; everything that decides is here.
+struct AuthService: Sendable {
+    static let verifyLifetime: TimeInterval = 48 * 3600
+    static let resetLifetime: TimeInterval = 3600
+
+    let services: AppServices
+    let database: any Database
+
+    var sessions: SessionIssuer { SessionIssuer(services: services) }
+    var throttle: LoginThrottle {
+        LoginThrottle(limit: services.settings.loginFailureLimit, window: TimeInterval(services.settings.loginFailureWindowSeconds))
+    }
+
+    struct Registration {
+        var email: String
+        var username: String
+        var password: String
+        var displayName: String?
+    }
+
+    func register(_ input: Registration, userAgent: String?, ip: String) async throws -> IssuedSession {
+        let email = AccountRules.normaliseEmail(input.email)
+        let username = input.username.trimmingCharacters(in: .whitespaces)
+        let displayName = input.displayName?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var errors = AccountRules.emailErrors(email) + AccountRules.usernameErrors(username)
+        errors += AccountRules.textErrors(displayName, field: "display_name", max: 80)
+        errors += PasswordPolicy.violations(input.password, username: username, email: email, for: .user)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+
+        try await ensureAvailable(email: email, username: username)
+        let hash = try await services.passwords.hash(input.password)
+        let user = User(email: email, username: username, passwordHash: hash,
+                        displayName: (displayName?.isEmpty == false ? displayName! : username))
+        do {
+            try await database.transaction { tx in
+                try await user.create(on: tx)
+                try await queueVerification(for: user, on: tx)
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Two registrations raced past the availability check; the unique index decided.
+            throw Problem.conflict("account-exists", "Account exists", detail: "That email address or username is already registered.")
+        }
+        return try await sessions.open(for: user, admin: false, userAgent: userAgent, ip: ip, on: database)
+    }
+
+    func ensureAvailable(email: String?, username: String?, excluding userID: UUID? = nil) async throws {
+        if let email {
+            var query = User.query(on: database).filter(\.$email == email)
+            if let userID { query = query.filter(\.$id != userID) }
+            if try await query.count() > 0 {
+                throw Problem(.conflict, "email-taken", "Email address taken", detail: "That email address is already registered.",
+                              errors: [.init(field: "email", message: "is already registered")])
+            }
+        }
+        if let username {
+            var query = User.query(on: database).filter(\.$usernameKey == username.lowercased())
+            if let userID { query = query.filter(\.$id != userID) }
+            if try await query.count() > 0 {
+                throw Problem(.conflict, "username-taken", "Username taken", detail: "That username is taken.",
+                              errors: [.init(field: "username", message: "is taken")])
+            }
+        }
+    }
+
+    /// Signs in by email or username. Every failure reads the same and costs the same time.
+    func login(identifier: String, password: String, userAgent: String?, ip: String) async throws -> IssuedSession {
+        let identifier = identifier.trimmingCharacters(in: .whitespacesAndNewlines)
+        let keys = throttle.keys(identifier: identifier, ip: ip, scope: "user")
+        try await throttle.check(keys, on: database)
+        let user = try await findByLogin(identifier)
+        let ok = try await services.passwords.verify(password, against: user?.passwordHash)
+        guard ok, let user, user.status != .deleted else {
+            try await throttle.recordFailure(keys, on: database)
+            throw Problem.invalidCredentials
+        }
+        guard user.status == .active else {
+            throw Problem(.forbidden, "account-suspended", "Account suspended", detail: "This account is suspended.")
+        }
+        try await throttle.recordSuccess(keys, on: database)
+        return try await sessions.open(for: user, admin: false, userAgent: userAgent, ip: ip, on: database)
+    }
+
+    func findByLogin(_ identifier: String) async throws -> User? {
+        guard !identifier.isEmpty, identifier.count <= 254 else { return nil }
+        if identifier.contains("@") {
+            return try await User.query(on: database).filter(\.$email == identifier.lowercased()).first()
+        }
+        return try await User.query(on: database).filter(\.$usernameKey == identifier.lowercased()).first()
+    }
+
+    func queueVerification(for user: User, on database: any Database) async throws {
+        let token = try await OneTimeTokens(database: database).issue(
+            for: user.id!, purpose: .verifyEmail, lifetime: Self.verifyLifetime)
+        let link = "\(services.settings.frontendURL)/verify-email?token=\(token)"
+        try await services.mailer.queue(.verifyEmail(name: user.displayName, link: link), to: user.email, userID: user.id, on: database)
+    }
+
+    func resendVerification(for user: User) async throws {
+        guard !user.isEmailVerified else {
+            throw Problem.conflict("already-verified", "Already verified", detail: "This email address is already verified.")
+        }
+        try await database.transaction { tx in
+            // Only the newest link works: older unused ones are retired.
+            try await OneTimeTokens(database: tx).retireUnused(for: user.id!, purpose: .verifyEmail)
+            try await queueVerification(for: user, on: tx)
+        }
+    }
+
+    func verifyEmail(token: String) async throws -> User {
+        try await database.transaction { tx in
+            let stored = try await OneTimeTokens(database: tx).consume(token, purpose: .verifyEmail)
+            guard let user = try await User.find(stored.$user.id, on: tx), user.status != .deleted else {
+                throw Problem.invalidToken("The verification link is invalid or expired.")
+            }
+            if user.emailVerifiedAt == nil {
+                user.emailVerifiedAt = Date()
+                try await user.update(on: tx)
+            }
+            return user
+        }
+    }
+
+    /// Always succeeds from the caller's point of view: whether an account exists is never revealed.
+    func forgotPassword(email: String, admin: Bool) async throws {
+        let email = AccountRules.normaliseEmail(email)
+        guard AccountRules.emailErrors(email).isEmpty,
+            let user = try await User.query(on: database).filter(\.$email == email).first(),
+            user.status == .active
+        else { return }
+        if admin, try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first() == nil { return }
+        let purpose: OneTimeToken.Purpose = admin ? .adminResetPassword : .resetPassword
+        try await database.transaction { tx in
+            let tokens = OneTimeTokens(database: tx)
+            try await tokens.retireUnused(for: user.id!, purpose: purpose)
+            let token = try await tokens.issue(for: user.id!, purpose: purpose, lifetime: Self.resetLifetime)
+            let base = services.settings.frontendURL
+            let template: MailTemplate = admin
+                ? .adminResetPassword(name: user.displayName, link: "\(base)/admin/reset-password?token=\(token)")
+                : .resetPassword(name: user.displayName, link: "\(base)/reset-password?token=\(token)")
+            try await services.mailer.queue(template, to: user.email, userID: user.id, on: tx)
+        }
+    }
+
+    /// Sets a new password from a reset link and signs out every session: whoever had the old password is out.
+    func resetPassword(token: String, newPassword: String, admin: Bool) async throws {
+        let purpose: OneTimeToken.Purpose = admin ? .adminResetPassword : .resetPassword
+        // Check the token before the policy so a bad link is reported as such; consume it only once the new
+        // password is acceptable, so a typo does not burn the link.
+        guard let pending = try await OneTimeTokens(database: database).peek(token, purpose: purpose),
+            let user = try await User.find(pending.$user.id, on: database), user.status != .deleted
+        else { throw Problem.invalidToken("The reset link is invalid, expired or already used.") }
+        let violations = PasswordPolicy.violations(newPassword, username: user.username, email: user.email, for: admin ? .admin : .user)
+        guard violations.isEmpty else { throw Problem.validation(violations) }
+        let hash = try await services.passwords.hash(newPassword)
+        try await database.transaction { tx in
+            _ = try await OneTimeTokens(database: tx).consume(token, purpose: purpose)
+            user.passwordHash = hash
+            try await user.update(on: tx)
+            try await sessions.revokeAll(userID: user.id!, reason: "password_reset", on: tx)
+            try await services.mailer.queue(.passwordChanged(name: user.displayName), to: user.email, userID: user.id, on: tx)
+        }
+    }
+
+    /// Changes the password and signs out every other session; the current one stays.
+    func changePassword(caller: Caller, current: String, new: String) async throws {
+        let user = caller.user
+        guard try await services.passwords.verify(current, against: user.passwordHash) else {
+            throw Problem(.unauthorized, "invalid-credentials", "Current password is wrong",
+                          detail: "The current password is not correct.", errors: [.init(field: "current_password", message: "is not correct")])
+        }
+        let isAdmin = try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first() != nil
+        var violations = PasswordPolicy.violations(new, username: user.username, email: user.email, for: .user, field: "new_password")
+        if isAdmin {
+            violations += PasswordPolicy.violations(new, username: user.username, email: user.email, for: .admin, field: "new_password")
+                .filter { !violations.contains($0) }
+        }
+        guard violations.isEmpty else { throw Problem.validation(violations) }
+        let hash = try await services.passwords.hash(new)
+        try await database.transaction { tx in
+            user.passwordHash = hash
+            try await user.update(on: tx)
+            try await sessions.revokeAll(userID: user.id!, except: caller.sessionID, reason: "password_changed", on: tx)
+            try await services.mailer.queue(.passwordChanged(name: user.displayName), to: user.email, userID: user.id, on: tx)
+        }
+    }
+
+    func activeSessions(of userID: UUID) async throws -> [AuthSession] {
+        try await AuthSession.query(on: database)
+            .filter(\.$user.$id == userID).filter(\.$revokedAt == nil).filter(\.$expiresAt > Date())
+            .sort(\.$lastUsedAt, .descending).all()
+    }
+
+    /// Another user's session id answers exactly as a missing one does.
+    func revokeSession(_ sessionID: UUID, of userID: UUID) async throws {
+        guard let session = try await AuthSession.query(on: database)
+            .filter(\.$id == sessionID).filter(\.$user.$id == userID).filter(\.$revokedAt == nil).first()
+        else { throw Problem.notFound("Session") }
+        try await sessions.revoke(sessionID: session.id!, reason: "revoked_by_user", on: database)
+    }
+}
+
+/// Issue, look at and consume single-use tokens; only their hashes touch the database.
+struct OneTimeTokens {
+    let database: any Database
+
+    func issue(for userID: UUID, purpose: OneTimeToken.Purpose, lifetime: TimeInterval) async throws -> String {
+        let token = SecureRandom.token(bytes: 32)
+        try await OneTimeToken(userID: userID, purpose: purpose, tokenHash: TokenHash.sha256(token),
+                               expiresAt: Date().addingTimeInterval(lifetime)).create(on: database)
+        return token
+    }
+
+    func peek(_ token: String, purpose: OneTimeToken.Purpose) async throws -> OneTimeToken? {
+        guard !token.isEmpty, token.count <= 200 else { return nil }
+        guard let stored = try await OneTimeToken.query(on: database)
+            .filter(\.$tokenHash == TokenHash.sha256(token)).filter(\.$purpose == purpose.rawValue).first(),
+            stored.usedAt == nil, stored.expiresAt > Date()
+        else { return nil }
+        return stored
+    }
+
+    /// Marks the token used, atomically: of two concurrent uses only one succeeds.
+    func consume(_ token: String, purpose: OneTimeToken.Purpose) async throws -> OneTimeToken {
+        let invalid = Problem.invalidToken("The link is invalid, expired or already used.")
+        guard let stored = try await peek(token, purpose: purpose) else { throw invalid }
+        guard try await AtomicClaim.markOnce(table: OneTimeToken.schema, id: stored.id!, column: "used_at", at: Date(), on: database)
+        else { throw invalid }
+        return stored
+    }
+
+    func retireUnused(for userID: UUID, purpose: OneTimeToken.Purpose) async throws {
+        try await OneTimeToken.query(on: database)
+            .filter(\.$user.$id == userID).filter(\.$purpose == purpose.rawValue).filter(\.$usedAt == nil)
+            .set(\.$usedAt, to: Date()).update()
+    }
+}

@@ -1,0 +1,198 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Profiles, following and account lifecycle (export and erasure).
+struct UserService: Sendable {
+    static let usernameChangeInterval: TimeInterval = 30 * 24 * 3600
+
+    let services: AppServices
+    let database: any Database
+
+    struct ProfileChanges {
+        var username: String?
+        var displayName: String?
+        var bio: String?
+        var location: String?
+        var website: String?
+        var socialLinks: [String: String]?
+        var skills: [String]?
+    }
+
+    static let socialNetworks: Set<String> = [
+        "twitter", "x", "github", "artstation", "instagram", "youtube", "linkedin", "behance", "sketchfab", "discord",
+        "website", "twitch", "tiktok", "mastodon", "bluesky",
+    ]
+
+    func update(_ user: User, with changes: ProfileChanges) async throws -> User {
+        var errors: [Problem.FieldError] = []
+        errors += AccountRules.textErrors(changes.displayName, field: "display_name", max: 80, required: changes.displayName != nil)
+        errors += AccountRules.textErrors(changes.bio, field: "bio", max: 2000)
+        errors += AccountRules.textErrors(changes.location, field: "location", max: 100)
+        errors += AccountRules.urlErrors(changes.website, field: "website")
+        if let links = changes.socialLinks {
+            if links.count > 15 { errors.append(.init(field: "social_links", message: "at most 15 links")) }
+            for (network, url) in links {
+                if !Self.socialNetworks.contains(network.lowercased()) {
+                    errors.append(.init(field: "social_links.\(network.prefix(40))", message: "unknown network; one of \(Self.socialNetworks.sorted().joined(separator: ", "))"))
+                } else {
+                    errors += AccountRules.urlErrors(url, field: "social_links.\(network)")
+                }
+            }
+        }
+        if let skills = changes.skills {
+            if skills.count > 30 { errors.append(.init(field: "skills", message: "at most 30 skills")) }
+            for (index, skill) in skills.enumerated() {
+                errors += AccountRules.textErrors(skill, field: "skills[\(index)]", max: 40, required: true)
+            }
+        }
+        var newUsername: String?
+        if let username = changes.username?.trimmingCharacters(in: .whitespaces), username != user.username {
+            errors += AccountRules.usernameErrors(username)
+            if username.lowercased() != user.usernameKey, let changedAt = user.usernameChangedAt,
+                Date().timeIntervalSince(changedAt) < Self.usernameChangeInterval
+            {
+                errors.append(.init(field: "username", message: "can be changed once every 30 days"))
+            }
+            newUsername = username
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        if let newUsername {
+            try await AuthService(services: services, database: database).ensureAvailable(email: nil, username: newUsername, excluding: user.id)
+            if newUsername.lowercased() != user.usernameKey { user.usernameChangedAt = Date() }
+            user.username = newUsername
+            user.usernameKey = newUsername.lowercased()
+        }
+        if let displayName = changes.displayName { user.displayName = displayName.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let bio = changes.bio { user.bio = bio.isEmpty ? nil : bio }
+        if let location = changes.location { user.location = location.isEmpty ? nil : location }
+        if let website = changes.website { user.website = website.isEmpty ? nil : website }
+        if let links = changes.socialLinks {
+            user.socialLinks = Dictionary(links.filter { !$0.value.isEmpty }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        }
+        if let skills = changes.skills {
+            var seen = Set<String>()
+            user.skills = skills.map { $0.trimmingCharacters(in: .whitespaces) }.filter { seen.insert($0.lowercased()).inserted }
+        }
+        do {
+            try await user.update(on: database)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw Problem(.conflict, "username-taken", "Username taken", detail: "That username is taken.",
+                          errors: [.init(field: "username", message: "is taken")])
+        }
+        return user
+    }
+
+    func findPublic(username: String) async throws -> User {
+        guard username.count <= 60,
+            let user = try await User.query(on: database).filter(\.$usernameKey == username.lowercased()).first(),
+            user.status == .active
+        else { throw Problem.notFound("User") }
+        return user
+    }
+
+    func isFollowing(followerID: UUID, followeeID: UUID) async throws -> Bool {
+        try await UserFollow.query(on: database)
+            .filter(\.$follower.$id == followerID).filter(\.$followee.$id == followeeID).count() > 0
+    }
+
+    /// Idempotent. The counters move only when the row really appears, in the same transaction, with an
+    /// in-place increment, so concurrent follows keep them exact.
+    func follow(followerID: UUID, username: String) async throws -> (following: Bool, followers: Int) {
+        let target = try await findPublic(username: username)
+        guard target.id != followerID else {
+            throw Problem(.unprocessableEntity, "cannot-follow-self", "Cannot follow yourself", detail: "You cannot follow yourself.")
+        }
+        try await database.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return }
+            let inserted = try await sql.raw("""
+                INSERT INTO user_follows (id, follower_id, followee_id, created_at)
+                VALUES (\(bind: UUID.v7()), \(bind: followerID), \(bind: target.id!), \(bind: Date()))
+                ON CONFLICT (follower_id, followee_id) DO NOTHING RETURNING id
+                """).all()
+            guard !inserted.isEmpty else { return }
+            try await adjustCounters(follower: followerID, followee: target.id!, by: 1, sql: sql)
+        }
+        return (true, try await followersCount(of: target.id!))
+    }
+
+    func unfollow(followerID: UUID, username: String) async throws -> (following: Bool, followers: Int) {
+        let target = try await findPublic(username: username)
+        try await database.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return }
+            let deleted = try await sql.raw("""
+                DELETE FROM user_follows WHERE follower_id = \(bind: followerID) AND followee_id = \(bind: target.id!) RETURNING id
+                """).all()
+            guard !deleted.isEmpty else { return }
+            try await adjustCounters(follower: followerID, followee: target.id!, by: -1, sql: sql)
+        }
+        return (false, try await followersCount(of: target.id!))
+    }
+
+    private func adjustCounters(follower: UUID, followee: UUID, by delta: Int, sql: any SQLDatabase) async throws {
+        try await sql.raw("UPDATE users SET followers_count = followers_count + \(bind: delta) WHERE id = \(bind: followee)").run()
+        try await sql.raw("UPDATE users SET following_count = following_count + \(bind: delta) WHERE id = \(bind: follower)").run()
+    }
+
+    private func followersCount(of userID: UUID) async throws -> Int {
+        try await User.find(userID, on: database)?.followersCount ?? 0
+    }
+
+    struct Page<T> {
+        let items: [T]
+        let total: Int
+    }
+
+    enum FollowDirection { case followers, following }
+
+    func followList(of username: String, direction: FollowDirection, page: Int, perPage: Int) async throws -> Page<User> {
+        let user = try await findPublic(username: username)
+        let query = UserFollow.query(on: database)
+        switch direction {
+        case .followers: query.filter(\.$followee.$id == user.id!).join(User.self, on: \UserFollow.$follower.$id == \User.$id)
+        case .following: query.filter(\.$follower.$id == user.id!).join(User.self, on: \UserFollow.$followee.$id == \User.$id)
+        }
+        query.filter(User.self, \.$status == .active)
+        let total = try await query.count()
+        let rows = try await query.sort(\.$createdAt, .descending).range((page - 1) * perPage..<page * perPage).all()
+        return Page(items: try rows.map { try $0.joined(User.self) }, total: total)
+    }
+
+    enum SearchSort: String { case relevance, followers, newest, username }
+
+    func search(q: String?, sort: SearchSort?, page: Int, perPage: Int) async throws -> Page<User> {
+        let query = User.query(on: database).filter(\.$status == .active)
+        let term = q?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if !term.isEmpty {
+            guard term.count <= 100 else { throw Problem.validation(field: "q", "must be at most 100 characters") }
+            let pattern = "%" + Self.escapeLike(term.lowercased()) + "%"
+            query.group(.or) { group in
+                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, SQLLikePattern(pattern))))
+                group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, SQLLikePattern(pattern))))
+            }
+        }
+        let total = try await query.count()
+        switch sort ?? (term.isEmpty ? .followers : .relevance) {
+        case .relevance, .followers: query.sort(\.$followersCount, .descending).sort(\.$usernameKey)
+        case .newest: query.sort(\.$createdAt, .descending)
+        case .username: query.sort(\.$usernameKey)
+        }
+        let users = try await query.range((page - 1) * perPage..<page * perPage).all()
+        return Page(items: users, total: total)
+    }
+
+    /// `%` and `_` in a search are characters, not wildcards.
+    static func escapeLike(_ term: String) -> String {
+        term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}
+
+/// A LIKE pattern with `\` as the escape character, the same on SQLite and PostgreSQL.
+struct SQLLikePattern: SQLExpression {
+    let pattern: String
+    init(_ pattern: String) { self.pattern = pattern }
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(bind: pattern)
+        serializer.write(" ESCAPE '\\'")
+    }
+}

@@ -1,0 +1,80 @@
+import HTTPTypes
+import OpenAPIRuntime
+import Vapor
+
+/// Per-operation limits that the generated server cannot express: request body size (enforced while the body
+/// streams in, since the generated decoders would otherwise collect any amount) and rate-limit policies.
+struct OperationLimitsMiddleware: ServerMiddleware {
+    static let jsonBodyLimit = 1 << 20
+    /// Multipart overhead (boundaries, part headers) allowed on top of the file limit.
+    static let multipartOverhead = 64 << 10
+
+    static let bodyLimits: [String: Int] = [
+        "uploadAvatar": UserMedia.avatarMaxBytes + multipartOverhead,
+        "uploadBanner": UserMedia.bannerMaxBytes + multipartOverhead,
+    ]
+
+    let rateLimiter: RateLimiter
+    let settings: Settings
+
+    func intercept(
+        _ request: HTTPTypes.HTTPRequest, body: OpenAPIRuntime.HTTPBody?, metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPTypes.HTTPRequest, OpenAPIRuntime.HTTPBody?, ServerRequestMetadata) async throws -> (
+            HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?
+        )
+    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
+        var rateHeaders: [(String, String)] = []
+        if settings.rateLimitsEnabled, request.path?.hasPrefix("/api/") == true {
+            let policy = RateLimitPolicies.policy(for: operationID, settings: settings)
+            let vaporRequest = try CurrentRequest.get()
+            var key = "ip:\(vaporRequest.clientIP)"
+            if policy.perUser, let caller = try? await vaporRequest.caller() {
+                key = "user:\(caller.userID.uuidString)"
+            }
+            let decision = rateLimiter.hit(
+                policy: policy.name, limit: policy.limit, windowSeconds: policy.windowSeconds, key: key)
+            rateHeaders = decision.headers
+            guard decision.allowed else {
+                var problem = Problem.rateLimited(retryAfter: max(1, decision.resetSeconds), policy: policy.name)
+                problem.headers += decision.headers
+                throw problem
+            }
+        }
+
+        var limitedBody = body
+        if let body {
+            let limit = Self.bodyLimits[operationID] ?? Self.jsonBodyLimit
+            if case .known(let length) = body.length, length > limit { throw Problem.payloadTooLarge(limit: limit) }
+            limitedBody = HTTPBody(
+                BodyLimitSequence(base: body, limit: limit), length: body.length, iterationBehavior: .single)
+        }
+        var (response, responseBody) = try await next(request, limitedBody, metadata)
+        for (name, value) in rateHeaders {
+            if let field = HTTPField.Name(name) { response.headerFields[field] = value }
+        }
+        return (response, responseBody)
+    }
+}
+
+/// Passes a body through until it passes `limit` bytes, then fails with 413 at once: the rest is never read.
+struct BodyLimitSequence: AsyncSequence, Sendable {
+    typealias Element = HTTPBody.ByteChunk
+    let base: HTTPBody
+    let limit: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: HTTPBody.AsyncIterator
+        let limit: Int
+        var seen = 0
+
+        mutating func next() async throws -> HTTPBody.ByteChunk? {
+            guard let chunk = try await base.next() else { return nil }
+            seen += chunk.count
+            if seen > limit { throw Problem.payloadTooLarge(limit: limit) }
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), limit: limit) }
+}

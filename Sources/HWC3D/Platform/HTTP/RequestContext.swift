@@ -1,0 +1,111 @@
+import Vapor
+
+/// The Vapor request behind the generated OpenAPI handlers, which receive only typed input: set by
+/// `RequestContextMiddleware` (registered last, so it wraps the handler's task).
+enum CurrentRequest {
+    @TaskLocal static var value: Request?
+
+    static func get() throws -> Request {
+        guard let value else { throw ProblemMiddleware.internalError }
+        return value
+    }
+}
+
+struct RequestContextMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await CurrentRequest.$value.withValue(request) {
+            try await next.respond(to: request)
+        }
+        // Cookies decided by a handler (sign-in, sign-out) travel on the response the generated code built.
+        for cookie in request.pendingCookies {
+            response.cookies[cookie.name] = cookie.value
+        }
+        return response
+    }
+}
+
+struct PendingCookie: Sendable {
+    let name: String
+    let value: HTTPCookies.Value
+}
+
+private struct PendingCookiesKey: StorageKey {
+    typealias Value = [PendingCookie]
+}
+
+private struct RequestIDKey: StorageKey {
+    typealias Value = String
+}
+
+extension Request {
+    var pendingCookies: [PendingCookie] {
+        get { storage[PendingCookiesKey.self] ?? [] }
+        set { storage[PendingCookiesKey.self] = newValue }
+    }
+
+    func setCookie(_ name: String, _ value: HTTPCookies.Value) {
+        pendingCookies.append(PendingCookie(name: name, value: value))
+    }
+
+    var requestID: String {
+        get { storage[RequestIDKey.self] ?? "unknown" }
+        set { storage[RequestIDKey.self] = newValue }
+    }
+
+    /// The caller's address for rate limits and session records. Forwarded headers count only when the
+    /// operator says a proxy sets them (`TRUST_PROXY=true`), since anyone can send them.
+    var clientIP: String {
+        if application.settings.trustProxy,
+            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first
+        {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
+    }
+}
+
+/// Takes a sane `X-Request-ID` from the caller or makes one, puts it on every log line of the request and on
+/// the response.
+struct RequestIDMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let id: String
+        if let incoming = request.headers.first(name: "X-Request-ID"), Self.isSane(incoming) {
+            id = incoming
+        } else {
+            id = UUID().uuidString.lowercased()
+        }
+        request.requestID = id
+        request.logger[metadataKey: "request-id"] = .string(id)
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
+        return response
+    }
+
+    static func isSane(_ value: String) -> Bool {
+        (1...128).contains(value.utf8.count)
+            && value.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x5F || byte == 0x2E
+            }
+    }
+}
+
+/// Headers every response carries; HSTS only in production, where TLS terminates in front of us.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    let production: Bool
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "strict-origin-when-cross-origin")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        if !response.headers.contains(name: "Content-Security-Policy") {
+            response.headers.replaceOrAdd(
+                name: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'")
+        }
+        if production {
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains")
+        }
+        return response
+    }
+}

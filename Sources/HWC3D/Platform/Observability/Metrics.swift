@@ -1,0 +1,39 @@
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// Prometheus metrics for the process. Vapor itself records `http_requests_total` and
+/// `http_request_duration_seconds` by route pattern, method and status through swift-metrics; the application adds
+/// gauges for the database pool and the job queue.
+enum Metrics {
+    static let registry = PrometheusCollectorRegistry()
+
+    private static let bootstrapped = NIOLockedValueBox(false)
+
+    /// swift-metrics allows one bootstrap per process; tests build many applications.
+    static func bootstrapOnce() {
+        bootstrapped.withLockedValue { done in
+            guard !done else { return }
+            var factory = PrometheusMetricsFactory(registry: registry)
+            factory.defaultDurationHistogramBuckets = [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                .milliseconds(2500), .seconds(5), .seconds(10),
+            ]
+            MetricsSystem.bootstrap(factory)
+            done = true
+        }
+    }
+
+    static let jobsQueued = registry.makeGauge(name: "hwc3d_jobs_queued", help: "Jobs waiting to run")
+    static let jobsFailed = registry.makeGauge(name: "hwc3d_jobs_failed", help: "Jobs that failed for good")
+    static let outboxPending = registry.makeGauge(name: "hwc3d_outbox_pending", help: "Emails not yet delivered")
+    static let databasePoolMax = registry.makeGauge(name: "hwc3d_db_pool_max_connections", help: "Database connections the pool may open")
+
+    static func exposition() -> String {
+        var buffer = [UInt8]()
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

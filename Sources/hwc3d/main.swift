@@ -1,0 +1,3 @@
+import HWC3D
+
+await HWC3DMain.run()
