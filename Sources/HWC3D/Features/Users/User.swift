@@ -66,7 +66,7 @@ struct CreateUsers: AsyncMigration {
             .field("location", .string)
             .field("website", .string)
             .field("social_links", .json, .required)
-            .field("skills", .json, .required)
+            .field("skills", .array(of: .string), .required)
             .field("avatar_key", .string)
             .field("banner_key", .string)
             .field("email_verified_at", .datetime)

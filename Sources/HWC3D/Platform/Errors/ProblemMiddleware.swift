@@ -12,7 +12,9 @@ struct ProblemMiddleware: AsyncMiddleware {
         } catch {
             let problem = Self.problem(for: error)
             if problem.status == .internalServerError {
-                request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+                // The runtime's wrapper hides its cause; the log (never the response) gets the full story.
+                let cause = (error as? ServerError).map { String(reflecting: $0.underlyingError) } ?? String(reflecting: error)
+                request.logger.error("unhandled error", metadata: ["error": "\(cause)"])
             } else {
                 request.logger.debug("request failed", metadata: ["status": "\(problem.status.code)", "type": "\(problem.slug)"])
             }

@@ -42,8 +42,13 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             }
         }
 
+        // The transport hands over a body object even when the request has none; an empty body is "no body",
+        // so optional request bodies decode as absent instead of as malformed JSON.
         var limitedBody = body
-        if let body {
+        let declaresBody = request.headerFields[.contentLength].map { $0 != "0" }
+            ?? (request.headerFields[.transferEncoding] != nil)
+        if !declaresBody { limitedBody = nil }
+        if let body, declaresBody {
             let limit = Self.bodyLimits[operationID] ?? Self.jsonBodyLimit
             if case .known(let length) = body.length, length > limit { throw Problem.payloadTooLarge(limit: limit) }
             limitedBody = HTTPBody(
