@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Logging
 import NIOConcurrencyHelpers
+import OpenAPIRuntime
 import OpenAPIVapor
 import Vapor
 
@@ -48,13 +49,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
     // before anything logs; problems are rendered inside both; the request context is innermost so handlers see it.
     app.middleware = Middlewares()
+    app.middleware.use(VaryOriginMiddleware())
     app.middleware.use(CORSMiddleware(configuration: .init(
         allowedOrigin: .any(settings.corsOrigins),
         allowedMethods: [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS],
         allowedHeaders: [.accept, .authorization, .contentType, .origin, "X-CSRF-Token", "X-Request-ID", "Idempotency-Key"],
         allowCredentials: true,
         cacheExpiration: 600,
-        exposedHeaders: ["X-Request-ID", "RateLimit", "RateLimit-Policy", "Retry-After", "Location"])))
+        exposedHeaders: [HTTPHeaders.Name("X-Request-ID"), HTTPHeaders.Name("RateLimit"), HTTPHeaders.Name("RateLimit-Policy"), .retryAfter, .location])))
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(production: settings.isProduction))
     app.middleware.use(ProblemMiddleware(exposeInternalDetails: !settings.isProduction))
@@ -77,8 +79,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
 func routes(_ app: Application, services: AppServices) throws {
     let transport = VaporTransport(routesBuilder: app)
+    // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
     try APIHandler(services: services).registerHandlers(
-        on: transport, serverURL: URL(string: "/")!,
+        on: transport, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes]),
         middlewares: [OperationLimitsMiddleware(rateLimiter: services.rateLimiter, settings: services.settings)])
     ContractDocuments.register(on: app, settings: services.settings)
 }

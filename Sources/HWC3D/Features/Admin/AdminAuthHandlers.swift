@@ -52,7 +52,7 @@ extension APIHandler {
         let req = try request
         let admin = try await req.requireCaller().requireAdmin(on: req.db)
         let setup = try await AdminAuthService(services: services, database: req.db).setupTOTP(for: admin)
-        return .ok(.init(body: .json(.init(secret: setup.secret, otpauthUri: setup.uri, qrSvgDataUri: nil))))
+        return .ok(.init(body: .json(.init(secret: setup.secret, otpauthUri: setup.uri, qrSvgDataUri: try? QRCode(setup.uri).svgDataURI()))))
     }
 
     func adminTOTPConfirm(_ input: Operations.AdminTOTPConfirm.Input) async throws -> Operations.AdminTOTPConfirm.Output {

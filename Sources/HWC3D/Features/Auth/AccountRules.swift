@@ -16,13 +16,22 @@ enum AccountRules {
         if !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
             errors.append(.init(field: "username", message: "may contain only letters, digits, _ and -"))
         }
-        if reservedUsernames.contains(username.lowercased()) {
+        if reservedUsernames.contains(username.lowercased()) || username.lowercased().hasPrefix(erasedPrefix) {
             errors.append(.init(field: "username", message: "is reserved"))
         }
         return errors
     }
 
+    /// Erased accounts keep their row under `deleted-<id>` names; nobody may take one first and so block an
+    /// erasure.
+    static let erasedPrefix = "deleted-"
+    static let erasedDomain = "deleted.invalid"
+
     static func emailErrors(_ email: String) -> [Problem.FieldError] {
+        // `.invalid` is reserved (RFC 2606): no real mailbox lives there, and erased accounts use it.
+        if email.lowercased().hasSuffix(".invalid") {
+            return [.init(field: "email", message: "must be a valid email address")]
+        }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let valid = email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
             && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")

@@ -7,6 +7,8 @@ struct Caller: Sendable {
     let user: User
     let session: AuthSession
     let viaCookie: Bool
+    /// Whether the user holds an admin role (not whether this session passed the admin second factor).
+    let isAdmin: Bool
 
     var userID: UUID { user.id! }
     var sessionID: UUID { session.id! }
@@ -76,12 +78,13 @@ extension Request {
             }
         }
         let now = Date()
-        guard let session = try await AuthSession.query(on: db).filter(\.$id == sessionID).with(\.$user).first(),
-            session.$user.id == userID, session.isActive(at: now)
+        guard let record = try await UserReads.caller(sessionID: sessionID, on: db),
+            record.session.$user.id == userID, record.session.isActive(at: now)
         else {
             throw Problem.invalidToken("The session has ended; sign in again.")
         }
-        let user = session.user
+        let session = record.session
+        let user = record.user
         switch user.status {
         case .active: break
         case .suspended: throw Problem(.forbidden, "account-suspended", "Account suspended", detail: "This account is suspended.")
@@ -90,9 +93,9 @@ extension Request {
         // Remembered at most every five minutes: enough for the sessions list, without a write per request.
         if now.timeIntervalSince(session.lastUsedAt) > 300 {
             session.lastUsedAt = now
-            try? await session.update(on: db)
+            try? await AuthSession.query(on: db).filter(\.$id == sessionID).set(\.$lastUsedAt, to: now).update()
         }
-        return Caller(user: user, session: session, viaCookie: viaCookie)
+        return Caller(user: user, session: session, viaCookie: viaCookie, isAdmin: record.isAdmin)
     }
 }
 

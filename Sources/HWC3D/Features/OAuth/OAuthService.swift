@@ -210,6 +210,10 @@ struct OAuthService: Sendable {
         return try await database.transaction { tx in
             if let user = try await User.query(on: tx).filter(\.$email == email).first() {
                 guard user.status != .deleted else { throw Failure(code: "account_unavailable") }
+                // Another identity at this provider already signs in to the account; one per provider.
+                if try await OAuthAccount.query(on: tx).filter(\.$user.$id == user.id!).filter(\.$provider == provider).first() != nil {
+                    throw Failure(code: "provider_already_linked")
+                }
                 if user.emailVerifiedAt == nil {
                     // Someone registered this address without proving it. The provider just proved it belongs to
                     // the person signing in, so whoever set the password may not be them: the password and

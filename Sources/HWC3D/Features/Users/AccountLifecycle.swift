@@ -64,8 +64,11 @@ struct AccountLifecycle: Sendable {
             try await OneTimeToken.query(on: tx).filter(\.$user.$id == id).delete()
             try await OutboxEmail.query(on: tx).filter(\.$userID == id).delete()
             try await AdminUser.query(on: tx).filter(\.$user.$id == id).delete()
-            let placeholder = "deleted-\(id.uuidString.lowercased().prefix(13))"
-            user.email = "\(placeholder)@deleted.invalid"
+            // Throttle rows are keyed by what was typed at sign-in: the email or username.
+            let typed = [user.email, user.usernameKey].flatMap { ["user:acct:\($0)", "admin:acct:\($0)"] }
+            try await LoginFailure.query(on: tx).filter(\.$throttleKey ~~ typed).delete()
+            let placeholder = AccountRules.erasedPrefix + id.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            user.email = "\(placeholder)@\(AccountRules.erasedDomain)"
             user.username = placeholder
             user.usernameKey = placeholder
             user.passwordHash = nil

@@ -8,7 +8,7 @@ extension APIHandler {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let req = try request
         let caller = try await req.requireCaller()
-        return .ok(.init(body: .json(try await userBody(caller.user, req: req))))
+        return .ok(.init(body: .json(.init(caller.user, isAdmin: caller.isAdmin, settings: services.settings))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
@@ -78,19 +78,29 @@ extension APIHandler {
         let caller = try await req.requireCaller()
         guard case .multipartForm(let parts) = body else { throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.") }
         var file: Data?
-        for try await part in parts {
-            switch part {
-            case .file(let filePart):
-                var bytes = Data()
-                for try await chunk in filePart.payload.body {
-                    bytes.append(contentsOf: chunk)
-                    if bytes.count > kind.maxBytes { throw Problem.payloadTooLarge(limit: kind.maxBytes) }
+        do {
+            for try await part in parts {
+                switch part {
+                case .file(let filePart):
+                    var bytes = Data()
+                    for try await chunk in filePart.payload.body {
+                        bytes.append(contentsOf: chunk)
+                        if bytes.count > kind.maxBytes { throw Problem.payloadTooLarge(limit: kind.maxBytes) }
+                    }
+                    file = bytes
+                case .undocumented(let raw):
+                    // Unknown parts are read past (they are within the request's body limit) and ignored.
+                    for try await _ in raw.body {}
                 }
-                file = bytes
-            case .undocumented(let raw):
-                // Unknown parts are read past (they are within the request's body limit) and ignored.
-                for try await _ in raw.body {}
             }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            // The runtime's multipart errors are internal types; its message is all there is to tell them apart.
+            if String(describing: error).hasPrefix("Missing required parts") {
+                throw Problem.validation(field: "file", "is required")
+            }
+            throw Problem.malformed("The multipart body could not be read.")
         }
         guard let file, !file.isEmpty else { throw Problem.validation(field: "file", "is required") }
         let user = try await UserMedia(services: services, database: req.db).store(file, kind: kind, for: caller.user)

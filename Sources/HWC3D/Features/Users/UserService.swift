@@ -85,7 +85,7 @@ struct UserService: Sendable {
 
     func findPublic(username: String) async throws -> User {
         guard username.count <= 60,
-            let user = try await User.query(on: database).filter(\.$usernameKey == username.lowercased()).first(),
+            let user = try await UserReads.user(usernameKey: username.lowercased(), on: database),
             user.status == .active
         else { throw Problem.notFound("User") }
         return user

@@ -18,7 +18,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             } else {
                 request.logger.debug("request failed", metadata: ["status": "\(problem.status.code)", "type": "\(problem.slug)"])
             }
-            return Self.response(for: problem, request: request)
+            let response = Self.response(for: problem, request: request)
+            request.applyPendingHeaders(to: response)
+            return response
         }
     }
 

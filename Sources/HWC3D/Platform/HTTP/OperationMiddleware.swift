@@ -24,7 +24,6 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?
         )
     ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
-        var rateHeaders: [(String, String)] = []
         if settings.rateLimitsEnabled, request.path?.hasPrefix("/api/") == true {
             let policy = RateLimitPolicies.policy(for: operationID, settings: settings)
             let vaporRequest = try CurrentRequest.get()
@@ -34,11 +33,10 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             }
             let decision = rateLimiter.hit(
                 policy: policy.name, limit: policy.limit, windowSeconds: policy.windowSeconds, key: key)
-            rateHeaders = decision.headers
+            // Carried by every response of the route, errors included (see `Request.applyPendingHeaders`).
+            for (name, value) in decision.headers { vaporRequest.addResponseHeader(name, value) }
             guard decision.allowed else {
-                var problem = Problem.rateLimited(retryAfter: max(1, decision.resetSeconds), policy: policy.name)
-                problem.headers += decision.headers
-                throw problem
+                throw Problem.rateLimited(retryAfter: max(1, decision.resetSeconds), policy: policy.name)
             }
         }
 
@@ -54,11 +52,7 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             limitedBody = HTTPBody(
                 BodyLimitSequence(base: body, limit: limit), length: body.length, iterationBehavior: .single)
         }
-        var (response, responseBody) = try await next(request, limitedBody, metadata)
-        for (name, value) in rateHeaders {
-            if let field = HTTPField.Name(name) { response.headerFields[field] = value }
-        }
-        return (response, responseBody)
+        return try await next(request, limitedBody, metadata)
     }
 }
 

@@ -12,6 +12,8 @@ enum CurrentRequest {
 }
 
 struct RequestContextMiddleware: AsyncMiddleware {
+    static let uriEncodedHeaders: [HTTPHeaders.Name] = [.location, .cacheControl, .contentDisposition]
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await CurrentRequest.$value.withValue(request) {
             try await next.respond(to: request)
@@ -19,6 +21,15 @@ struct RequestContextMiddleware: AsyncMiddleware {
         // Cookies decided by a handler (sign-in, sign-out) travel on the response the generated code built.
         for cookie in request.pendingCookies {
             response.cookies[cookie.name] = cookie.value
+        }
+        request.applyPendingHeaders(to: response)
+        // The generated server writes typed response headers URI-encoded as a whole (swift-openapi-generator
+        // #529), which turns `Location: https://…` into a relative path for browsers. Every value of these
+        // headers comes from that encoder, so decoding once restores exactly what the handler returned.
+        for name in Self.uriEncodedHeaders {
+            if let value = response.headers.first(name: name), let decoded = value.removingPercentEncoding {
+                response.headers.replaceOrAdd(name: name, value: decoded)
+            }
         }
         return response
     }
@@ -33,6 +44,10 @@ private struct PendingCookiesKey: StorageKey {
     typealias Value = [PendingCookie]
 }
 
+private struct PendingHeadersKey: StorageKey {
+    typealias Value = [(String, String)]
+}
+
 private struct RequestIDKey: StorageKey {
     typealias Value = String
 }
@@ -45,6 +60,17 @@ extension Request {
 
     func setCookie(_ name: String, _ value: HTTPCookies.Value) {
         pendingCookies.append(PendingCookie(name: name, value: value))
+    }
+
+    /// Headers decided before the handler ran (rate-limit standing) that every response carries, errors included.
+    func addResponseHeader(_ name: String, _ value: String) {
+        storage[PendingHeadersKey.self] = (storage[PendingHeadersKey.self] ?? []) + [(name, value)]
+    }
+
+    func applyPendingHeaders(to response: Response) {
+        for (name, value) in storage[PendingHeadersKey.self] ?? [] where !response.headers.contains(name: name) {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
     }
 
     var requestID: String {
@@ -87,6 +113,20 @@ struct RequestIDMiddleware: AsyncMiddleware {
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                     || byte == 0x2D || byte == 0x5F || byte == 0x2E
             }
+    }
+}
+
+/// A response whose `Access-Control-Allow-Origin` depends on the request's Origin must say so, or a shared
+/// cache could hand one origin's answer to another.
+struct VaryOriginMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        if response.headers.contains(name: .accessControlAllowOrigin),
+            !response.headers[.vary].contains(where: { $0.lowercased().contains("origin") })
+        {
+            response.headers.add(name: .vary, value: "Origin")
+        }
+        return response
     }
 }
 

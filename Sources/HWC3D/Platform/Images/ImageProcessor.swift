@@ -65,6 +65,7 @@ struct ImageProcessor: Sendable {
                 hwc3d_g_object_unref(header)
                 guard pixels > 0 else { throw Failure.undecodable }
                 guard pixels <= Self.maxPixels else { throw Failure.tooManyPixels }
+                guard hwc3d_vips_decodes_cleanly(base, raw.count) == 0 else { throw Failure.undecodable }
 
                 var image: UnsafeMutablePointer<VipsImage>?
                 guard operation(base, raw.count, &image) == 0, let image else { throw Failure.undecodable }

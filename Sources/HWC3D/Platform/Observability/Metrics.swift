@@ -26,10 +26,14 @@ enum Metrics {
         }
     }
 
-    static let jobsQueued = registry.makeGauge(name: "hwc3d_jobs_queued", help: "Jobs waiting to run")
-    static let jobsFailed = registry.makeGauge(name: "hwc3d_jobs_failed", help: "Jobs that failed for good")
-    static let outboxPending = registry.makeGauge(name: "hwc3d_outbox_pending", help: "Emails not yet delivered")
-    static let databasePoolMax = registry.makeGauge(name: "hwc3d_db_pool_max_connections", help: "Database connections the pool may open")
+    static let jobsQueued = gauge("jobs", "queued", "Jobs waiting to run")
+    static let jobsFailed = gauge("jobs", "failed", "Jobs that failed for good")
+    static let outboxPending = gauge("outbox", "pending", "Emails not yet delivered")
+    static let databasePoolMax = gauge("db_pool", "max_connections", "Database connections the pool may open")
+
+    private static func gauge(_ subsystem: String, _ name: String, _ help: String) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "hwc3d", subsystem: subsystem, metricName: name, unitName: "", helpText: help))
+    }
 
     static func exposition() -> String {
         var buffer = [UInt8]()

@@ -50,7 +50,10 @@ enum PasswordPolicy {
         case .admin:
             if length < 12 { messages.append("must be at least 12 characters") }
         }
-        if length > 128 { messages.append("must be at most 128 characters") }
+        if length > 128 {
+            // Nothing else is checked on an over-long password: the checks below cost time per character.
+            return [Problem.FieldError(field: field, message: "must be at most 128 characters")]
+        }
         let lowered = password.lowercased()
         if let username, username.count >= 3, lowered.contains(username.lowercased()) {
             messages.append("must not contain the username")
@@ -86,11 +89,12 @@ enum CommonPasswords {
         var out = ""
         let lowered = password.lowercased()
         // Trailing symbols are decoration, not part of the word.
-        let trimmed = String(lowered.reversed().drop(while: { !$0.isLetter && !$0.isNumber }).reversed())
+        let trimmed = Array(lowered.reversed().drop(while: { !$0.isLetter && !$0.isNumber }).reversed())
+        // Digits at the end stay digits (a year or a counter, handled by the caller); inside a word they stand
+        // for letters.
+        let tailStart = trimmed.count - trimmed.reversed().prefix(while: \.isNumber).count
         for (index, char) in trimmed.enumerated() {
-            // Digits at the end stay digits (they are a year or counter, handled above); inside a word they stand for letters.
-            let isTail = trimmed.dropFirst(index).allSatisfy(\.isNumber)
-            if !isTail, let sub = substitutions[char] { out.append(sub) } else if char.isLetter || char.isNumber { out.append(char) }
+            if index < tailStart, let sub = substitutions[char] { out.append(sub) } else if char.isLetter || char.isNumber { out.append(char) }
         }
         return out
     }

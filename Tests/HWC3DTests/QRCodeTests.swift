@@ -1,0 +1,360 @@
+import Foundation
+import Testing
+
+@testable import HWC3D
+
+@Suite("QR code encoder")
+struct QRCodeTests {
+    // MARK: reference matrices
+
+    /// Whole symbols, format and version information included, compared module for module with segno 1.6.6 made
+    /// with `segno.make(text.encode("utf-8"), error=…, mode="byte", micro=False, boost_error=False)`, its mask
+    /// choice left automatic. segno 1.6.6 appends a stray 0x00 codeword when the bit stream is already
+    /// byte-aligned after the terminator (segno issue #148), where ISO/IEC 18004 7.4.10 has the pad codeword
+    /// 0xEC; these were made with that one line corrected, and match Nayuki's qrcodegen at the same mask.
+    @Test("Matches the reference encoder module for module, mask choice included", arguments: QRReferences.all)
+    func matchesReference(_ reference: QRReference) throws {
+        let code = try QRCode(reference.text, correction: reference.correction)
+        #expect(code.version == reference.version)
+        #expect(code.mask == reference.mask)
+        #expect(code.size == 4 * reference.version + 17)
+        let rows = code.modules.map { String($0.map { $0 ? "1" : "0" }) }
+        let expected = reference.rows.split(separator: "\n").map(String.init)
+        #expect(rows.count == expected.count)
+        for (y, (row, want)) in zip(rows, expected).enumerated() {
+            #expect(row == want, "row \(y)")
+        }
+    }
+
+    @Test("Text is encoded as UTF-8 bytes")
+    func utf8Bytes() throws {
+        let text = "Café ✓ naïve ✓"
+        let fromText = try QRCode(text, correction: .quartile)
+        let fromBytes = try QRCode(bytes: Array(text.utf8), correction: .quartile)
+        #expect(fromText.modules == fromBytes.modules)
+        #expect(text.utf8.count == 20)
+    }
+
+    // MARK: version selection
+
+    /// (bytes, level, smallest version): the largest payload of a version and one byte more, including the
+    /// 9 → 10 step where the character count grows from 8 to 16 bits.
+    @Test(
+        "Picks the smallest version that holds the bytes",
+        arguments: [
+            (0, QRCode.ErrorCorrection.medium, 1), (17, .low, 1), (18, .low, 2), (14, .medium, 1), (15, .medium, 2),
+            (11, .quartile, 1), (12, .quartile, 2), (7, .high, 1), (8, .high, 2), (154, .low, 7), (155, .low, 8),
+            (230, .low, 9), (231, .low, 10), (180, .medium, 9), (181, .medium, 10), (1273, .low, 25),
+            (1274, .low, 26), (2953, .low, 40), (2331, .medium, 40), (1663, .quartile, 40), (1273, .high, 40),
+        ] as [(Int, QRCode.ErrorCorrection, Int)])
+    func versionSelection(byteCount: Int, correction: QRCode.ErrorCorrection, version: Int) throws {
+        // A fixed mask keeps the large symbols cheap; selection does not depend on it.
+        let code = try QRCode(bytes: Array(repeating: 0x61, count: byteCount), correction: correction, forcedMask: 0)
+        #expect(code.version == version)
+        #expect(code.size == 4 * version + 17)
+        #expect(code.modules.count == code.size)
+        #expect(code.modules.allSatisfy { $0.count == code.size })
+    }
+
+    @Test("Data capacities agree with ISO/IEC 18004 table 7")
+    func capacities() {
+        #expect(QRCode.dataCodewordCount(version: 1, correction: .low) == 19)
+        #expect(QRCode.dataCodewordCount(version: 1, correction: .high) == 9)
+        #expect(QRCode.dataCodewordCount(version: 7, correction: .medium) == 124)
+        #expect(QRCode.dataCodewordCount(version: 21, correction: .quartile) == 512)
+        #expect(QRCode.dataCodewordCount(version: 40, correction: .low) == 2956)
+        #expect(QRCode.dataCodewordCount(version: 40, correction: .high) == 1276)
+    }
+
+    @Test("Every version and level lays out at full capacity", arguments: [QRCode.ErrorCorrection.low, .medium, .quartile, .high])
+    func everyVersionFills(correction: QRCode.ErrorCorrection) throws {
+        for version in 1...40 {
+            // Full data codewords less the mode indicator and count: exercises each block-table row.
+            let overhead = 4 + (version <= 9 ? 8 : 16)
+            let byteCount = (QRCode.dataCodewordCount(version: version, correction: correction) * 8 - overhead) / 8
+            let code = try QRCode(bytes: Array(repeating: 0xA5, count: byteCount), correction: correction, forcedMask: 3)
+            #expect(code.version == version)
+        }
+    }
+
+    @Test("Too much data for version 40 throws tooLong", arguments: [
+        (2954, QRCode.ErrorCorrection.low), (2332, .medium), (1664, .quartile), (1274, .high),
+    ] as [(Int, QRCode.ErrorCorrection)])
+    func tooLong(byteCount: Int, correction: QRCode.ErrorCorrection) {
+        #expect(throws: QRCode.Failure.tooLong) {
+            try QRCode(String(repeating: "a", count: byteCount), correction: correction)
+        }
+    }
+
+    // MARK: SVG
+
+    @Test("SVG: sized viewBox with quiet zone, one crisp-edged path that redraws exactly the dark modules")
+    func svgShape() throws {
+        let code = try QRCode("HELLO")
+        let svg = code.svg()
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.hasSuffix("</svg>"))
+        #expect(svg.contains("width=\"232\" height=\"232\" viewBox=\"0 0 29 29\""))
+        #expect(svg.contains("shape-rendering=\"crispEdges\""))
+        #expect(svg.components(separatedBy: "<path").count == 2)
+        // The top row of the upper-left finder, 4 modules in from the corner.
+        #expect(svg.contains("d=\"M4 4h7v1h-7z"))
+
+        let small = code.svg(moduleSize: 3, quietZone: 2)
+        #expect(small.contains("width=\"75\" height=\"75\" viewBox=\"0 0 25 25\""))
+        #expect(small.contains("d=\"M2 2h7v1h-7z"))
+
+        // Redraw the path's runs and compare with the matrix.
+        let path = try #require(svg.split(separator: "d=\"").last?.split(separator: "\"").first)
+        var redrawn = Array(repeating: Array(repeating: false, count: code.size), count: code.size)
+        for command in path.split(separator: "M") {
+            let numbers = command.split(whereSeparator: { !"0123456789".contains($0) }).compactMap { Int($0) }
+            let (x, y, run) = (numbers[0] - 4, numbers[1] - 4, numbers[2])
+            for dx in 0..<run { redrawn[y][x + dx] = true }
+        }
+        #expect(redrawn == code.modules)
+    }
+
+    @Test("Data URI is the base64 of the SVG")
+    func dataURI() throws {
+        let code = try QRCode(QRReferences.enrolmentURI)
+        let uri = code.svgDataURI()
+        let prefix = "data:image/svg+xml;base64,"
+        #expect(uri.hasPrefix(prefix))
+        let decoded = try #require(Data(base64Encoded: String(uri.dropFirst(prefix.count))))
+        #expect(String(decoding: decoded, as: UTF8.self) == code.svg())
+    }
+}
+
+struct QRReference: Sendable, CustomTestStringConvertible {
+    let text: String
+    let correction: QRCode.ErrorCorrection
+    let version: Int
+    let mask: Int
+    let rows: String
+
+    var testDescription: String { "\(text.prefix(24)) at \(correction)" }
+}
+
+/// Made with segno 1.6.6 (padding corrected as described above), one row of modules per line, 1 = dark.
+enum QRReferences {
+    static let enrolmentURI =
+        "otpauth://totp/HWC3D:admin%40hwc3d.dev?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=HWC3D&algorithm=SHA1&digits=6&period=30"
+
+    static let all = [helloMedium, utf8Quartile, shortURIMedium, enrolmentURIMedium, digitsHigh]
+
+    /// HELLO at M: version 1, mask 2.
+    static let helloMedium = QRReference(
+        text: "HELLO", correction: .medium, version: 1, mask: 2,
+        rows: """
+        111111100001001111111
+        100000100010101000001
+        101110101100001011101
+        101110101010101011101
+        101110101100101011101
+        100000101111001000001
+        111111101010101111111
+        000000001100000000000
+        101111100011001111100
+        011011010111111001100
+        001111101000101101110
+        011010000111111001100
+        010111111000100100101
+        000000001010100101000
+        111111100111010010110
+        100000101010000111110
+        101110101101010010110
+        101110101101111101000
+        101110101100101100100
+        100000100111111011100
+        111111101100100010110
+        """)
+
+    /// Café ✓ naïve ✓ at Q: version 2, mask 6.
+    static let utf8Quartile = QRReference(
+        text: "Café ✓ naïve ✓", correction: .quartile, version: 2, mask: 6,
+        rows: """
+        1111111000001110001111111
+        1000001010001011001000001
+        1011101000000001101011101
+        1011101010001010101011101
+        1011101010111100001011101
+        1000001001110010001000001
+        1111111010101010101111111
+        0000000011100010100000000
+        0101111010111101111011010
+        0111100110000001000011100
+        1110111100001111011101101
+        0100100101001011011001001
+        1001011100010111001011111
+        1011100000100011100100000
+        1100111101011111010100011
+        1011000110111011000100010
+        1001001110111010111111111
+        0000000010100010100010011
+        1111111001100000101010101
+        1000001010100010100010001
+        1011101010111100111111011
+        1011101010000001011110111
+        1011101000011111010001011
+        1000001011101110111011011
+        1111111000000010001111001
+        """)
+
+    /// otpauth://totp/HWC3D:ops?secret=JBSWY3DPEHPK3PXP&issuer=HWC3… at M: version 4, mask 5.
+    static let shortURIMedium = QRReference(
+        text: "otpauth://totp/HWC3D:ops?secret=JBSWY3DPEHPK3PXP&issuer=HWC3D", correction: .medium, version: 4, mask: 5,
+        rows: """
+        111111100110111001100100001111111
+        100000101010001000000100101000001
+        101110101111000000010110001011101
+        101110101001001011010000001011101
+        101110100011000111111111101011101
+        100000100001001011001000001000001
+        111111101010101010101010101111111
+        000000001111101100010001100000000
+        100000101011011111001001011001110
+        011111001011110100011011010011101
+        100101111101011110000100010100110
+        111011010000110100001001000011101
+        100010101000010100010100101110010
+        010000011101000100011110010100111
+        101011100101101110101010101010010
+        001010011001100110111000100011110
+        110000110101101101000110100111111
+        000110001000110110001101001100100
+        000000110100111100110111111111101
+        111001000101111010110000000101110
+        001111100111001101101110010010011
+        100101011000010000010100001010100
+        100100111110100111101100111001010
+        101110000011100110000000111011110
+        111110101010111110100100111110100
+        000000001111011111010011100010111
+        111111100101011110001101101011100
+        100000100011111110011011100011101
+        101110100111101110000000111111010
+        101110100100011011111001000111111
+        101110100010111110011000010010011
+        100000100001000000011010110101100
+        111111101101110011000111110001110
+        """)
+
+    /// otpauth://totp/HWC3D:admin%40hwc3d.dev?secret=JBSWY3DPEHPK3P… at M: version 8, mask 2.
+    static let enrolmentURIMedium = QRReference(
+        text: enrolmentURI, correction: .medium, version: 8, mask: 2,
+        rows: """
+        1111111001010100011101010111110010100100101111111
+        1000001001100100110110101000101111010111101000001
+        1011101010100000011001001101001011100001101011101
+        1011101011110000111001010000011101001101001011101
+        1011101011011010011111111110111010001100001011101
+        1000001011101110011010100011000000011110001000001
+        1111111010101010101010101010101010101010101111111
+        0000000010110011000111100010001101011000100000000
+        1011111000011110000111111110001101011010101111100
+        1011100001111001001000000000111110001101011101110
+        1100001000111001100111010111011001011100100011011
+        0110010001000011010000000100100010001111011110010
+        0111001111011000111101111111011101111100101100010
+        0111010100110101000001000100011010010101011110010
+        0010001100100001110100011100010011110001100001111
+        1000100110111000100001011010001101011001011010010
+        0000011110000100010110011001011000001001011100110
+        0110000100101111001101001100001101011000011010000
+        0000001111001000011000111001011000001001110001001
+        0010110011010101111100000000011110001101101110000
+        0000011111010111100111111100001100111001110100111
+        1111000101011110011000010000011110010101011101011
+        1001111111111101001111111110100111001010111110111
+        1001100011001010000010100010000110001000100010001
+        0100101010010011110011101010001000011110101011101
+        1110100010010100001100100011111110010100100011010
+        1010111111101111000001111111011011001100111111001
+        1111100100100111101100011101111111000010010101000
+        1101011011001110111001011001001000001001110011111
+        0010000101000011110111101001111000001101110101000
+        1000011101010110001010111100100101101100111011011
+        1001110000001100111110001011010000101110100000011
+        0010011011111100010110100010100111110011100111110
+        1111000100110000000100001101110010100111101101010
+        0000111011011000101101111000101111010001001101001
+        1101000100110110001011001110110011010111110010011
+        0000111110101010101001101001011100101111111111110
+        0001110010110001110101011100011111010101101100011
+        0100011001000110001000010000100100101110001110011
+        0111000011110100000000001111001001110100010000010
+        1110001100011011000011111110001101001111111111101
+        0000000011000110001101100011111000011101100010010
+        1111111000000000100011101011101000000100101011111
+        1000001011101111010111100011100000110101100010011
+        1011101011111011000100111110001101011110111111111
+        1011101010010101110000010110011110001100111110010
+        1011101010011001000100011011100001111001011100011
+        1000001001110000011000101110001101011001011100001
+        1111111010111101000010000001011000001100000000111
+        """)
+
+    /// 012345678901234567890123456789012345678901234567890123456789… at H: version 10, mask 2.
+    static let digitsHigh = QRReference(
+        text: String(repeating: "0123456789", count: 10), correction: .high, version: 10, mask: 2,
+        rows: """
+        111111101010000100100101100010010011000000101011001111111
+        100000101011100001110011011011001010011001000001001000001
+        101110101100110101000100000100010011111011111111001011101
+        101110100001010111011100010011110011001101000101001011101
+        101110100100101001011110111111110111011100111001001011101
+        100000101101100000010110101000101000000101010010001000001
+        111111101010101010101010101010101010101010101010101111111
+        000000001100010101000011001000111000011010100100100000000
+        001110101011000010111000101111101001101100011001011100111
+        000100010110000000110101011011110010011000101100100110011
+        011110100101100101111011100111101101000001011000111000100
+        000001010101110100110101010100011000000011111000000010111
+        010001111011010111011101111111110100110101000101010101000
+        011010000000101111111111000100001101000100101100100000111
+        101000100111100110110011010001011100011101010011011101000
+        111010010010011100100000001100000000010010111110110100100
+        110010100001000101011010100011011001101100000001001011001
+        101000010110000010010100011100111010000000110100100110011
+        111001100101100001111110100110011101011001000010111010100
+        100101010101101100110101110101100000000011111000000010111
+        110000111011001001011011011100011100110101000101010101000
+        111001000000110011111110000000101101000100101100100101001
+        101010100111101110110100110111010100011101010011011100010
+        011010010010011000100101001101111000010000111110110011000
+        110011100001001011010111100011100001101101100001001100100
+        001001010110010110000111001101100010000000110100100001110
+        111011111101000101111101001111100101011101100010111110100
+        100110001100111110100000011000111010100100011000100010110
+        110010101011100001001001001010110111010100100100101011000
+        111010001000100011110000001000101101100000101101100011111
+        101011111101001110001010111111101100111111010011111110100
+        011010000011001000010111000111011010110010111111111000111
+        110101110010111010101011101100000100101101000000000011010
+        000001011101001110100101011101100100100100110101110100011
+        110000100100000100010101010001100111011001000010100101100
+        101100011110011110011000001110111000000010011000011100101
+        111110111100100001001001000101110001110100100101100011000
+        110111001100100010010000011010101001100000101101010101111
+        001001110110101111110010111100101000110111010011000000100
+        110010011110001000001111011110111111100010110011110000111
+        011101100001011000100010010100000011010101000110100011010
+        110001010001001111111100011001100110100100110011101100011
+        110000101000100110111100000101100000010001000100000101100
+        001100000010111101011000010010100010011010011001111100101
+        001110100110100111101000111011110001101100100000010011000
+        000011001100100100110001101100100010111000110101011101111
+        101001111110101001010011100110110101000111010010000000100
+        111110010110001010001001110000111111111010111101111000111
+        000000110011000111000001001111101011001101000100111111010
+        000000001001000010011000011000111110111100100100100010011
+        111111100000100000111101111010111000000001000011101011100
+        100000100010110011011111011000101010010010011000100010101
+        101110101110111101101000101111100001101100100000111111000
+        101110101100110000110110000010001010101000110101000010100
+        101110101110100011010111011111111101011111010010101101100
+        100000100110010100001100011011110111101101011101000100100
+        111111100011011111001100100010101011000010000101111101110
+        """)
+}
