@@ -24,11 +24,20 @@ public enum HWC3DMain {
                     { label in ConsoleLogger(label: label, console: Terminal(), level: settings.logLevel) }
                 }
             }
+            // Vapor's serve command stops gracefully (finishing in-flight requests) when it hears SIGTERM or SIGINT
+            // through dispatch signal sources; on Linux those only fire if the default action, which kills the
+            // process at once, is turned off first. Vapor does this on Darwin only.
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
             let app = try await Application.make(env)
             app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
             do {
                 try await configure(app, settings: settings)
                 try await app.execute()
+                // Drain the HTTP server (in-flight requests finish, up to its shutdown timeout) before the
+                // application shuts down the database pools those requests are still using; Vapor's own order is
+                // the other way round.
+                await app.server.shutdown()
             } catch {
                 app.logger.critical("hwc3d stopped", metadata: ["error": "\(error)"])
                 try? await app.asyncShutdown()
