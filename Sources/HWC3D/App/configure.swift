@@ -59,7 +59,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         exposedHeaders: [HTTPHeaders.Name("X-Request-ID"), HTTPHeaders.Name("RateLimit"), HTTPHeaders.Name("RateLimit-Policy"), .retryAfter, .location])))
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(production: settings.isProduction))
-    app.middleware.use(ProblemMiddleware(exposeInternalDetails: !settings.isProduction))
+    app.middleware.use(ProblemMiddleware())
     app.middleware.use(RequestContextMiddleware())
 
     Metrics.bootstrapOnce()

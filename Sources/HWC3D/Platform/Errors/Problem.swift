@@ -79,7 +79,7 @@ extension Problem {
     static func unsupportedMediaType(_ detail: String) -> Problem {
         Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: detail)
     }
-    static func rateLimited(retryAfter: Int, policy: String) -> Problem {
+    static func rateLimited(retryAfter: Int) -> Problem {
         Problem(
             .tooManyRequests, "rate-limited", "Too many requests",
             detail: "Too many requests; try again in \(retryAfter) seconds.",

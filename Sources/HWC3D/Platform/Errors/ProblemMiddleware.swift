@@ -4,8 +4,6 @@ import Vapor
 /// The one place where errors become responses. Every error leaves as `application/problem+json`; only problems
 /// meant for clients carry details, and a 500 says nothing about its cause (the log, keyed by request id, does).
 struct ProblemMiddleware: AsyncMiddleware {
-    let exposeInternalDetails: Bool
-
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)

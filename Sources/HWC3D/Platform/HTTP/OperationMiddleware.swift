@@ -36,7 +36,7 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             // Carried by every response of the route, errors included (see `Request.applyPendingHeaders`).
             for (name, value) in decision.headers { vaporRequest.addResponseHeader(name, value) }
             guard decision.allowed else {
-                throw Problem.rateLimited(retryAfter: max(1, decision.resetSeconds), policy: policy.name)
+                throw Problem.rateLimited(retryAfter: max(1, decision.resetSeconds))
             }
         }
 
