@@ -127,6 +127,11 @@ extension APIHandler {
               expiresIn: issued.expiresIn, user: try await userBody(issued.user, req: req))
     }
 
+    /// The caller's own account after a change: the caller already knows whether it is an admin.
+    func accountBody(_ user: User, of caller: Caller) -> Components.Schemas.User {
+        .init(user, isAdmin: caller.isAdmin, settings: services.settings)
+    }
+
     func userBody(_ user: User, req: Request) async throws -> Components.Schemas.User {
         let isAdmin = try await AdminUser.query(on: req.db).filter(\.$user.$id == user.id!).count() > 0
         return .init(user, isAdmin: isAdmin, settings: services.settings)

@@ -8,7 +8,7 @@ extension APIHandler {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let req = try request
         let caller = try await req.requireCaller()
-        return .ok(.init(body: .json(.init(caller.user, isAdmin: caller.isAdmin, settings: services.settings))))
+        return .ok(.init(body: .json(accountBody(caller.user, of: caller))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
@@ -18,7 +18,7 @@ extension APIHandler {
         let user = try await UserService(services: services, database: req.db).update(caller.user, with: .init(
             username: body.username, displayName: body.displayName, bio: body.bio, location: body.location,
             website: body.website, socialLinks: body.socialLinks?.additionalProperties, skills: body.skills))
-        return .ok(.init(body: .json(try await userBody(user, req: req))))
+        return .ok(.init(body: .json(accountBody(user, of: caller))))
     }
 
     func deleteMe(_ input: Operations.DeleteMe.Input) async throws -> Operations.DeleteMe.Output {
@@ -62,14 +62,14 @@ extension APIHandler {
         let req = try request
         let caller = try await req.requireCaller()
         let user = try await UserMedia(services: services, database: req.db).remove(kind: .avatars, for: caller.user)
-        return .ok(.init(body: .json(try await userBody(user, req: req))))
+        return .ok(.init(body: .json(accountBody(user, of: caller))))
     }
 
     func deleteBanner(_ input: Operations.DeleteBanner.Input) async throws -> Operations.DeleteBanner.Output {
         let req = try request
         let caller = try await req.requireCaller()
         let user = try await UserMedia(services: services, database: req.db).remove(kind: .banners, for: caller.user)
-        return .ok(.init(body: .json(try await userBody(user, req: req))))
+        return .ok(.init(body: .json(accountBody(user, of: caller))))
     }
 
     /// Reads the `file` part (at most the kind's limit, refused with 413 the moment it is passed) and stores it.
@@ -104,7 +104,7 @@ extension APIHandler {
         }
         guard let file, !file.isEmpty else { throw Problem.validation(field: "file", "is required") }
         let user = try await UserMedia(services: services, database: req.db).store(file, kind: kind, for: caller.user)
-        return try await userBody(user, req: req)
+        return accountBody(user, of: caller)
     }
 
     func searchUsers(_ input: Operations.SearchUsers.Input) async throws -> Operations.SearchUsers.Output {
