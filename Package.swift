@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
     ],
     targets: [
         // The contract: openapi.yaml plus the code generated from it, nothing hand-written.
@@ -37,11 +39,26 @@ let package = Package(
             pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]
         ),
+        // zlib and zstd, for the compressed payloads inside FBX and BLEND files.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "libzstd-dev"])]
+        ),
+        // Pure Swift readers for untrusted 3D files; no server code, so the CLI and fuzzers use it alone.
+        .target(
+            name: "MeshInspector",
+            dependencies: [
+                "CCompression",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .target(
             name: "HWC3D",
             dependencies: [
                 "HWC3DAPI",
                 "CVips",
+                "MeshInspector",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -58,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hwc3d",
-            dependencies: ["HWC3D"]
+            dependencies: ["HWC3D", "MeshInspector"]
         ),
         .testTarget(
             name: "HWC3DTests",
@@ -66,6 +83,11 @@ let package = Package(
                 "HWC3D",
                 .product(name: "VaporTesting", package: "vapor"),
             ]
+        ),
+        .testTarget(
+            name: "MeshInspectorTests",
+            dependencies: ["MeshInspector"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,173 @@
+import Foundation
+
+/// A byte range inside some storage: the mapped upload (a GLB's BIN chunk), a decoded `data:` URI, or a file taken
+/// from a zip bundle. Offsets are relative to the storage's own bytes, never to `Data` indices.
+struct ByteRegion {
+    let storage: Data
+    let range: Range<Int>
+
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[range])) }
+    }
+}
+
+/// Finds the bytes behind glTF buffers and checks accessor ranges against them, loading each buffer at most once
+/// and only when an accessor that matters (indices, a POSITION without min/max) needs it.
+struct GLTFBufferStore {
+    enum Availability {
+        case available(ByteRegion)
+        /// The data cannot be read; the counts fall back to what the accessors declare, with this as the warning.
+        case unavailable(String)
+    }
+
+    /// Where an accessor's elements lie: `count` elements of `elementSize` bytes every `stride` bytes from
+    /// `offset` within `region`.
+    struct ElementLayout {
+        var region: ByteRegion
+        var offset: Int
+        var stride: Int
+        var count: Int
+    }
+
+    private let document: GLTFDocument
+    private let binaryChunk: ByteRegion?
+    private let resources: SceneResources
+    private let limits: InspectionLimits
+    /// The JSON text the document was parsed from, where buffer URIs are read in place.
+    private let json: ByteRegion
+    private var loaded: [Int: Availability] = [:]
+    private var inflatedBytes = 0
+
+    init(
+        document: GLTFDocument, json: ByteRegion, binaryChunk: ByteRegion?, resources: SceneResources,
+        limits: InspectionLimits
+    ) {
+        self.document = document
+        self.binaryChunk = binaryChunk
+        self.resources = resources
+        self.limits = limits
+        self.json = json
+    }
+
+    mutating func buffer(_ index: Int) throws -> Availability {
+        if let known = loaded[index] { return known }
+        guard index < document.buffers.count else {
+            throw GLTFDocument.malformed("a bufferView refers to buffer \(index), but there are \(document.buffers.count)")
+        }
+        let buffer = document.buffers[index]
+        let availability = try load(buffer, index: index)
+        if case .available(let region) = availability, region.range.count < buffer.byteLength {
+            throw MeshInspectionError(
+                .truncated,
+                "Buffer \(index) declares \(buffer.byteLength) bytes but only \(region.range.count) are present.")
+        }
+        loaded[index] = availability
+        return availability
+    }
+
+    private mutating func load(_ buffer: GLTFDocument.Buffer, index: Int) throws -> Availability {
+        guard let uri = buffer.uri else {
+            guard index == 0, let binaryChunk else {
+                throw GLTFDocument.malformed("buffer \(index) has no uri and no GLB binary chunk holds it")
+            }
+            return .available(binaryChunk)
+        }
+        let remaining = limits.maxInflatedBytes - inflatedBytes
+        let decoded: [UInt8]? = try json.withBytes { json in
+            let reference = UnsafeRawBufferPointer(rebasing: json[uri.start..<uri.end])
+            guard URIDecoding.isDataURI(reference) else { return nil }
+            guard uri.hasEscapes else { return try URIDecoding.dataURIPayload(reference, limit: remaining) }
+            // Escapes in a data: URI are legal JSON but rare; decode the text first in that case only.
+            let text = Array(try JSONScanner.string(uri, in: json).utf8)
+            return try text.withUnsafeBytes { try URIDecoding.dataURIPayload($0, limit: remaining) }
+        }
+        if let decoded {
+            inflatedBytes += decoded.count
+            return .available(ByteRegion(storage: Data(decoded), range: 0..<decoded.count))
+        }
+        let reference = try json.withBytes { try JSONScanner.string(uri, in: $0) }
+        guard let path = URIDecoding.percentDecoded(reference) else {
+            throw GLTFDocument.malformed("buffer \(index)'s uri has a malformed %-escape")
+        }
+        guard let data = try resources.data(forReference: path) else {
+            let whereFrom = resources.isBundle ? "is not in the zip bundle" : "was not uploaded with the .gltf"
+            return .unavailable("Buffer file '\(path)' \(whereFrom); counts come from the accessor declarations.")
+        }
+        return .available(ByteRegion(storage: data, range: 0..<data.count))
+    }
+
+    /// Checks that accessor `index` fits its bufferView and buffer, returning where its elements are, nil when the
+    /// accessor has no bufferView (all zeros), or `.unavailable` when the bytes cannot be read.
+    mutating func layout(
+        ofAccessor index: Int, elementSize: Int
+    ) throws -> Result<ElementLayout?, UnavailableData> {
+        guard index < document.accessors.count else {
+            throw GLTFDocument.malformed("accessor \(index) does not exist (there are \(document.accessors.count))")
+        }
+        let accessor = document.accessors[index]
+        guard accessor.count <= limits.maxElements else {
+            throw MeshInspectionError(
+                .limitExceeded, "Accessor \(index) declares \(accessor.count) elements; the limit is \(limits.maxElements).")
+        }
+        guard let viewIndex = accessor.bufferView else { return .success(nil) }
+        guard viewIndex < document.bufferViews.count else {
+            throw GLTFDocument.malformed("accessor \(index) refers to bufferView \(viewIndex), which does not exist")
+        }
+        let view = document.bufferViews[viewIndex]
+        if view.isMeshoptCompressed {
+            return .failure(UnavailableData(reason: "Buffer data is EXT_meshopt_compression-compressed; counts come from the accessor declarations."))
+        }
+        let stride = view.byteStride ?? elementSize
+        guard stride >= elementSize, stride <= 1 << 20 else {
+            throw GLTFDocument.malformed("bufferView \(viewIndex) has a byteStride of \(stride) for \(elementSize)-byte elements")
+        }
+        // Last element's end = byteOffset + (count - 1) * stride + elementSize; all of it inside the view, the view
+        // inside its buffer, every step overflow-checked because each number is the file's word.
+        let span = try Checked.add(
+            accessor.byteOffset,
+            accessor.count == 0 ? 0 : try Checked.add(try Checked.multiply(accessor.count - 1, stride), elementSize))
+        guard span <= view.byteLength else {
+            throw GLTFDocument.malformed("accessor \(index) runs past the end of bufferView \(viewIndex)")
+        }
+        let viewEnd = try Checked.add(view.byteOffset, view.byteLength)
+        guard view.buffer < document.buffers.count, viewEnd <= document.buffers[view.buffer].byteLength else {
+            throw GLTFDocument.malformed("bufferView \(viewIndex) runs past the end of its buffer")
+        }
+        switch try buffer(view.buffer) {
+        case .unavailable(let reason):
+            return .failure(UnavailableData(reason: reason))
+        case .available(let region):
+            return .success(ElementLayout(
+                region: region, offset: view.byteOffset + accessor.byteOffset, stride: stride, count: accessor.count))
+        }
+    }
+
+    struct UnavailableData: Error {
+        var reason: String
+    }
+}
+
+/// Overflow-checked arithmetic for sizes and offsets read from files.
+enum Checked {
+    static func add(_ a: Int, _ b: Int) throws -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw MeshInspectionError(.malformed, "An offset or size in the file overflows.") }
+        return sum
+    }
+
+    static func multiply(_ a: Int, _ b: Int) throws -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        guard !overflow else { throw MeshInspectionError(.malformed, "An offset or size in the file overflows.") }
+        return product
+    }
+}
+
+/// Sizes of glTF accessor component types, in bytes; nil for unknown types.
+func gltfComponentSize(_ componentType: Int) -> Int? {
+    switch componentType {
+    case 5120, 5121: 1
+    case 5122, 5123: 2
+    case 5125, 5126: 4
+    default: nil
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Per-mesh results of a glTF document, each worked out once however many nodes place the mesh.
+struct GLTFMeshSummary {
+    var counts = PrimitiveCounts()
+    var materials = Set<Int>()
+    /// Union of the primitives' POSITION boxes, in the mesh's own space.
+    var box: GLTFBox?
+}
+
+/// Counts glTF meshes primitive by primitive (see `PrimitiveCounter` for Blender's rules).
+///
+/// Work is bounded by real data: index loops only run over bytes that exist, identical primitives are counted once,
+/// and all index loops together may read at most `limits.maxElements` indices, so a small JSON cannot make the
+/// same huge index buffer be read over and over.
+struct GLTFMeshCounter {
+    let document: GLTFDocument
+    var buffers: GLTFBufferStore
+    let limits: InspectionLimits
+    var warnings = Warnings()
+
+    private var summaries: [Int: GLTFMeshSummary] = [:]
+    private var primitiveCounts: [PrimitiveKey: PrimitiveCounts] = [:]
+    private var indicesRead = 0
+
+    private struct PrimitiveKey: Hashable {
+        var position: Int
+        var indices: Int?
+        var mode: Int
+    }
+
+    init(document: GLTFDocument, buffers: GLTFBufferStore, limits: InspectionLimits) {
+        self.document = document
+        self.buffers = buffers
+        self.limits = limits
+    }
+
+    /// nil when the mesh index does not exist (Blender then makes an empty object).
+    mutating func summary(ofMesh index: Int) throws -> GLTFMeshSummary? {
+        if let known = summaries[index] { return known }
+        guard index < document.meshes.count else { return nil }
+        var summary = GLTFMeshSummary()
+        for primitive in document.meshes[index].primitives {
+            // Blender skips primitives without positions entirely.
+            guard let position = primitive.position else { continue }
+            guard position < document.accessors.count else {
+                throw GLTFDocument.malformed("a POSITION attribute refers to accessor \(position), which does not exist")
+            }
+            let counts = try count(primitive, position: position)
+            summary.counts.vertices += counts.vertices
+            summary.counts.triangles += counts.triangles
+            if let material = primitive.material {
+                guard material < document.materials.count else {
+                    throw GLTFDocument.malformed("a primitive uses material \(material), which does not exist")
+                }
+                summary.materials.insert(material)
+            }
+            if let box = try GLTFBoundsAccumulator.localBox(
+                ofAccessor: position, document: document, buffers: &buffers, warnings: &warnings) {
+                summary.box = summary.box.map { $0.union(box) } ?? box
+            }
+        }
+        summaries[index] = summary
+        return summary
+    }
+
+    private mutating func count(_ primitive: GLTFDocument.Primitive, position: Int) throws -> PrimitiveCounts {
+        let key = PrimitiveKey(position: position, indices: primitive.indices, mode: primitive.mode)
+        if let known = primitiveCounts[key] {
+            if primitive.isDracoCompressed { warnings.add(Self.dracoWarning) }
+            return known
+        }
+        let counts = try countOnce(primitive, position: position)
+        primitiveCounts[key] = counts
+        return counts
+    }
+
+    private static let dracoWarning = "Draco-compressed primitives are counted from their accessor declarations."
+
+    private mutating func countOnce(_ primitive: GLTFDocument.Primitive, position: Int) throws -> PrimitiveCounts {
+        let positionAccessor = document.accessors[position]
+        // POSITION's range is checked even though its data is not read: Blender would read it and fail.
+        let positionElement = (gltfComponentSize(positionAccessor.componentType) ?? 4) * positionAccessor.componentCount
+        let positionLayout = try buffers.layout(ofAccessor: position, elementSize: positionElement)
+        let positions = positionAccessor.count
+
+        if primitive.isDracoCompressed {
+            warnings.add(Self.dracoWarning)
+            return try declaredCounts(primitive)
+        }
+        guard let indicesIndex = primitive.indices else {
+            if case .failure(let unavailable) = positionLayout { warnings.add(unavailable.reason) }
+            return try PrimitiveCounter.sequential(count: positions, mode: primitive.mode)
+        }
+        guard indicesIndex < document.accessors.count else {
+            throw GLTFDocument.malformed("a primitive's indices refer to accessor \(indicesIndex), which does not exist")
+        }
+        let indexAccessor = document.accessors[indicesIndex]
+        guard indexAccessor.componentCount == 1, [5121, 5123, 5125].contains(indexAccessor.componentType),
+              let indexSize = gltfComponentSize(indexAccessor.componentType) else {
+            throw GLTFDocument.malformed("index accessor \(indicesIndex) is not a SCALAR of unsigned integers")
+        }
+        guard !indexAccessor.isSparse else {
+            throw MeshInspectionError(.unsupported, "Sparse index accessors are not supported.")
+        }
+        switch try buffers.layout(ofAccessor: indicesIndex, elementSize: indexSize) {
+        case .failure(let unavailable):
+            warnings.add(unavailable.reason)
+            return try declaredCounts(primitive)
+        case .success(nil):
+            return try PrimitiveCounter.zeros(count: indexAccessor.count, mode: primitive.mode, positionCount: positions)
+        case .success(let layout?):
+            indicesRead += layout.count
+            guard indicesRead <= limits.maxElements else {
+                throw MeshInspectionError(
+                    .limitExceeded, "The file's primitives hold more than \(limits.maxElements) indices in all.")
+            }
+            return try layout.region.withBytes { bytes in
+                guard let base = bytes.baseAddress?.advanced(by: layout.offset) else { return PrimitiveCounts() }
+                let mode = primitive.mode
+                switch indexSize {
+                case 1:
+                    return try PrimitiveCounter.count(
+                        PackedIndices<UInt8>(base: base, stride: layout.stride, count: layout.count),
+                        mode: mode, positionCount: positions)
+                case 2:
+                    return try PrimitiveCounter.count(
+                        PackedIndices<UInt16>(base: base, stride: layout.stride, count: layout.count),
+                        mode: mode, positionCount: positions)
+                default:
+                    return try PrimitiveCounter.count(
+                        PackedIndices<UInt32>(base: base, stride: layout.stride, count: layout.count),
+                        mode: mode, positionCount: positions)
+                }
+            }
+        }
+    }
+
+    /// Counts from accessor declarations alone, for data that cannot be read (compressed, or not uploaded): every
+    /// declared vertex is assumed used and no triangle degenerate.
+    private func declaredCounts(_ primitive: GLTFDocument.Primitive) throws -> PrimitiveCounts {
+        guard let position = primitive.position, position < document.accessors.count else { return PrimitiveCounts() }
+        let vertices = document.accessors[position].count
+        let corners = primitive.indices.flatMap { $0 < document.accessors.count ? document.accessors[$0].count : nil }
+            ?? vertices
+        var counts = try PrimitiveCounter.sequential(count: corners, mode: primitive.mode)
+        counts.vertices = counts.vertices > 0 ? vertices : 0
+        return counts
+    }
+}

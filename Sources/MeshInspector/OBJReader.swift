@@ -1,0 +1,349 @@
+import Foundation
+
+/// Reads Wavefront OBJ text, counting as Blender 3.4's OBJ importer (File > Import > Wavefront (.obj), the C++
+/// importer, default options) builds the scene. Verified rules:
+/// - `o` starts a new object only once the current one has faces or lines; `g` never splits (vertex groups are
+///   off by default).
+/// - An object's vertices are the distinct vertices its faces and lines use, so unused `v` statements vanish and a
+///   vertex shared by two objects counts in both. If no object uses any vertex, the last object gets them all (a
+///   point cloud). Objects without vertices are not created.
+/// - A face with fewer than 3 corners makes no polygon (its vertices still count); a polygon of n corners makes
+///   n − 2 triangles. Blender 3.4 only reads the first two vertices of an `l` statement.
+/// - A face that repeats a vertex is re-triangulated by Blender from its 2D shape; here consecutive repeats are
+///   dropped and the rest split into simple loops at the repeated vertex, which matches Blender whenever those loops
+///   enclose an area. Such faces are rare outside broken files.
+/// - A face referring to a vertex that does not exist (yet) fails the file, where Blender would drop the face.
+/// - Materials are the distinct `usemtl` names; textures the distinct image files the used materials' MTL entries
+///   name in the map slots Blender reads (see `MTLReader`).
+/// - OBJ has no unit: the bounding box spans the vertices Blender keeps, in file units and the file's own axes,
+///   and a warning says so. Blender reads one unit as one metre.
+enum OBJReader {
+    /// Most corners one face statement may have; well past any real n-gon, it bounds the scratch memory per face.
+    static let maxFaceCorners = 1 << 20
+
+    static func inspect(_ data: Data, resources: SceneResources, limits: InspectionLimits) throws -> MeshReport {
+        var scan = OBJScan(limits: limits)
+        try data.withUnsafeBytes { try scan.run($0) }
+        var report = MeshReport(format: .obj)
+        var warnings = Warnings()
+        let objects = scan.finish()
+        report.vertexCount = objects.vertices
+        report.meshCount = objects.meshes
+        report.triangleCount = scan.triangles
+        report.polygonCount = scan.polygons
+        report.materialCount = scan.materialNames.count
+        let bounds = scan.bounds()
+        if let low = bounds.low, let high = bounds.high {
+            report.boundingBox = BoundingBox(min: low, max: high)
+            warnings.add("OBJ files carry no unit: the bounding box is in file units, which Blender reads as metres.")
+        }
+        if scan.approximatedFaces > 0 {
+            warnings.add("\(scan.approximatedFaces) face(s) repeat a vertex; Blender re-triangulates those by shape, so its counts may differ slightly.")
+        }
+
+        var library = MTLLibrary()
+        for name in scan.materialLibraries {
+            if let mtl = try resources.data(forReference: name) {
+                try mtl.withUnsafeBytes { try library.parse($0, limits: limits) }
+            } else if !scan.materialNames.isEmpty {
+                let whereFrom = resources.isBundle ? "is not in the zip bundle" : "was not uploaded with the .obj"
+                warnings.add("Material library '\(name)' \(whereFrom), so its textures are not counted.")
+            }
+        }
+        report.textureCount = library.textures(usedBy: scan.materialNames).count
+        report.warnings = warnings.list
+        return report
+    }
+}
+
+/// One pass over the OBJ text. Works on raw bytes: statements are found with `memchr`, numbers parsed in place.
+struct OBJScan {
+    let limits: InspectionLimits
+    private(set) var polygons = 0
+    private(set) var triangles = 0
+    private(set) var approximatedFaces = 0
+    private(set) var materialNames = Set<String>()
+    private(set) var materialLibraries: [String] = []
+
+    private var definedVertices = 0
+    /// For each vertex, the object that last used it (0: none), so each object counts a vertex once.
+    private var lastUser: [UInt32] = []
+    /// For each vertex, the face statement that last used it, to spot faces repeating a vertex in linear time.
+    private var lastFace: [UInt32] = []
+    private var faceNumber: UInt32 = 0
+    /// x, y, z of each vertex, kept for the bounding box of the vertices that end up used.
+    private(set) var coordinates: [Float] = []
+    /// Given each face's corners (0-based vertex indices) as it is read; set by `OBJGeometry`, nil when counting.
+    var faceSink: ((UnsafeBufferPointer<UInt32>) -> Void)?
+    private var object: UInt32 = 1
+    private var objectHasElements = false
+    private var objectVertices = 0
+    private var finishedVertices = 0
+    private var finishedMeshes = 0
+    private var corners: [UInt32] = []
+    private var lineNumber = 0
+
+    init(limits: InspectionLimits) {
+        self.limits = limits
+    }
+
+    mutating func run(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let end = bytes.count
+        var position = 0
+        var joined: [UInt8] = []
+        while position < end {
+            lineNumber += 1
+            let lineEnd = Self.lineEnd(base, from: position, end: end)
+            if Self.continues(base, start: position, lineEnd: lineEnd) {
+                // A trailing backslash joins the next line; rare enough to copy into a scratch buffer.
+                joined.removeAll(keepingCapacity: true)
+                var cursor = position
+                var cursorEnd = lineEnd
+                while true {
+                    let continued = Self.continues(base, start: cursor, lineEnd: cursorEnd)
+                    let stop = continued ? Self.backslashPosition(base, start: cursor, lineEnd: cursorEnd) : cursorEnd
+                    joined.append(contentsOf: UnsafeBufferPointer(start: base + cursor, count: stop - cursor))
+                    joined.append(0x20)
+                    cursor = cursorEnd + 1
+                    guard continued, cursor < end, joined.count <= limits.maxFileBytes else { break }
+                    lineNumber += 1
+                    cursorEnd = Self.lineEnd(base, from: cursor, end: end)
+                }
+                position = cursor
+                try joined.withUnsafeBufferPointer { line in
+                    guard let start = line.baseAddress else { return }
+                    try statement(start, count: line.count)
+                }
+            } else {
+                try statement(base + position, count: lineEnd - position)
+                position = lineEnd + 1
+            }
+        }
+    }
+
+    /// Box of the vertices Blender keeps: those some face or line uses, or all of them for a point cloud.
+    func bounds() -> OBJBounds {
+        var low = SIMD3<Float>(repeating: .infinity)
+        var high = SIMD3<Float>(repeating: -.infinity)
+        let everyVertex = finishedVertices == 0
+        for vertex in 0..<definedVertices where everyVertex || lastUser[vertex] != 0 {
+            let base = vertex * 3
+            let point = SIMD3(coordinates[base], coordinates[base + 1], coordinates[base + 2])
+            guard point.x.isFinite, point.y.isFinite, point.z.isFinite else { continue }
+            low = pointwiseMin(low, point)
+            high = pointwiseMax(high, point)
+        }
+        var bounds = OBJBounds()
+        // Through the float's shortest decimal form, so "1.8" in the file reads back as 1.8, not 1.7999999523.
+        func decimal(_ value: Float) -> Double { Double(value.description) ?? Double(value) }
+        if low.x.isFinite {
+            bounds.add((decimal(low.x), decimal(low.y), decimal(low.z)))
+            bounds.add((decimal(high.x), decimal(high.y), decimal(high.z)))
+        }
+        return bounds
+    }
+
+    /// Closes the last object and applies Blender's point-cloud rule.
+    mutating func finish() -> (vertices: Int, meshes: Int) {
+        closeObject()
+        if finishedVertices == 0, definedVertices > 0 { return (definedVertices, 1) }
+        return (finishedVertices, finishedMeshes)
+    }
+
+    private mutating func closeObject() {
+        if objectVertices > 0 {
+            finishedVertices += objectVertices
+            finishedMeshes += 1
+        }
+        objectVertices = 0
+        objectHasElements = false
+    }
+
+    private static func lineEnd(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+        guard let found = memchr(base + start, 0x0A, end - start) else { return end }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+
+    /// Position of the trailing backslash, or nil: `\` then only blanks (or CR) before the line end.
+    private static func backslashPosition(_ base: UnsafePointer<UInt8>, start: Int, lineEnd: Int) -> Int {
+        var last = lineEnd - 1
+        while last >= start, base[last] == 0x0D || base[last] == 0x20 || base[last] == 0x09 { last -= 1 }
+        return last
+    }
+
+    private static func continues(_ base: UnsafePointer<UInt8>, start: Int, lineEnd: Int) -> Bool {
+        let last = backslashPosition(base, start: start, lineEnd: lineEnd)
+        return last >= start && base[last] == UInt8(ascii: "\\")
+    }
+
+    @inline(__always)
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    private mutating func statement(_ line: UnsafePointer<UInt8>, count: Int) throws {
+        var position = 0
+        while position < count, Self.isBlank(line[position]) { position += 1 }
+        guard count - position >= 2 else { return }
+        let first = line[position]
+        let second = line[position + 1]
+        switch first {
+        case UInt8(ascii: "v") where Self.isBlank(second):
+            try vertex(line, from: position + 2, count: count)
+        case UInt8(ascii: "f") where Self.isBlank(second):
+            try face(line, from: position + 2, count: count)
+        case UInt8(ascii: "l") where Self.isBlank(second):
+            try polyline(line, from: position + 2, count: count)
+        case UInt8(ascii: "o") where Self.isBlank(second):
+            if objectHasElements {
+                closeObject()
+                object += 1
+            }
+        case UInt8(ascii: "u"):
+            if let name = Self.argument(of: "usemtl", line, from: position, count: count) {
+                materialNames.insert(name)
+            }
+        case UInt8(ascii: "m"):
+            if let names = Self.argument(of: "mtllib", line, from: position, count: count) {
+                for name in names.split(whereSeparator: { $0 == " " || $0 == "\t" }) where !materialLibraries.contains(String(name)) {
+                    materialLibraries.append(String(name))
+                }
+            }
+        default:
+            return
+        }
+    }
+
+    /// The trimmed rest of a `keyword rest` statement, or nil when the line is another statement.
+    private static func argument(
+        of keyword: StaticString, _ line: UnsafePointer<UInt8>, from start: Int, count: Int
+    ) -> String? {
+        let length = keyword.utf8CodeUnitCount
+        guard count - start > length, memcmp(line + start, keyword.utf8Start, length) == 0,
+              isBlank(line[start + length]) else { return nil }
+        var first = start + length
+        var last = count
+        while first < last, isBlank(line[first]) { first += 1 }
+        while last > first, isBlank(line[last - 1]) { last -= 1 }
+        // Names end where a comment starts.
+        if let hash = (first..<last).first(where: { line[$0] == UInt8(ascii: "#") }) {
+            last = hash
+            while last > first, isBlank(line[last - 1]) { last -= 1 }
+        }
+        return String(decoding: UnsafeBufferPointer(start: line + first, count: last - first), as: UTF8.self)
+    }
+
+    private mutating func vertex(_ line: UnsafePointer<UInt8>, from start: Int, count: Int) throws {
+        guard definedVertices < limits.maxElements else {
+            throw MeshInspectionError(
+                .limitExceeded, "The OBJ file defines more than \(limits.maxElements) vertices.")
+        }
+        var position = start
+        var point = (0.0, 0.0, 0.0)
+        point.0 = OBJNumbers.double(line, &position, count)
+        point.1 = OBJNumbers.double(line, &position, count)
+        point.2 = OBJNumbers.double(line, &position, count)
+        coordinates.append(Float(point.0))
+        coordinates.append(Float(point.1))
+        coordinates.append(Float(point.2))
+        definedVertices += 1
+        lastUser.append(0)
+        lastFace.append(0)
+    }
+
+    /// Reads a vertex reference (`v`, `v/vt`, `v//vn`, `v/vt/vn`, negative = relative) into a 0-based index.
+    private func reference(_ line: UnsafePointer<UInt8>, _ position: inout Int, _ count: Int) throws -> Int {
+        let value = OBJNumbers.integer(line, &position, count)
+        while position < count, !Self.isBlank(line[position]) { position += 1 }
+        guard let value else {
+            throw MeshInspectionError(.malformed, "Line \(lineNumber): a vertex reference is not a number.")
+        }
+        let index = value < 0 ? definedVertices + value : value - 1
+        guard index >= 0, index < definedVertices else {
+            throw MeshInspectionError(
+                .malformed,
+                "Line \(lineNumber): a face or line refers to vertex \(value), but only \(definedVertices) vertices are defined before it.")
+        }
+        return index
+    }
+
+    @inline(__always)
+    private mutating func use(_ index: Int) {
+        if lastUser[index] != object {
+            lastUser[index] = object
+            objectVertices += 1
+        }
+    }
+
+    private mutating func face(_ line: UnsafePointer<UInt8>, from start: Int, count: Int) throws {
+        corners.removeAll(keepingCapacity: true)
+        var position = start
+        while true {
+            while position < count, Self.isBlank(line[position]) { position += 1 }
+            guard position < count, line[position] != UInt8(ascii: "#") else { break }
+            guard corners.count < OBJReader.maxFaceCorners else {
+                throw MeshInspectionError(
+                    .limitExceeded, "Line \(lineNumber): a face has more than \(OBJReader.maxFaceCorners) corners.")
+            }
+            corners.append(UInt32(truncatingIfNeeded: try reference(line, &position, count)))
+        }
+        guard !corners.isEmpty else { return }
+        objectHasElements = true
+        faceNumber &+= 1
+        if faceNumber == 0 {
+            // After 2^32 faces the stamps would repeat; start them over.
+            lastFace.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            faceNumber = 1
+        }
+        var repeatsVertex = false
+        for corner in corners {
+            let index = Int(corner)
+            use(index)
+            if lastFace[index] == faceNumber { repeatsVertex = true }
+            lastFace[index] = faceNumber
+        }
+        guard corners.count >= 3 else { return }
+        if let faceSink { corners.withUnsafeBufferPointer(faceSink) }
+        if repeatsVertex {
+            approximatedFaces += 1
+            for loop in FaceLoops.simpleLoops(corners) {
+                polygons += 1
+                triangles += loop - 2
+            }
+        } else {
+            polygons += 1
+            triangles += corners.count - 2
+        }
+    }
+
+    private mutating func polyline(_ line: UnsafePointer<UInt8>, from start: Int, count: Int) throws {
+        var position = start
+        var used = 0
+        while used < 2 {
+            while position < count, Self.isBlank(line[position]) { position += 1 }
+            guard position < count, line[position] != UInt8(ascii: "#") else { break }
+            use(try reference(line, &position, count))
+            used += 1
+        }
+        if used > 0 { objectHasElements = true }
+    }
+}
+
+/// Running min/max of vertex positions, ignoring non-finite values.
+struct OBJBounds {
+    private var minimum = (Double.infinity, Double.infinity, Double.infinity)
+    private var maximum = (-Double.infinity, -Double.infinity, -Double.infinity)
+    private var isEmpty = true
+
+    var low: [Double]? { isEmpty ? nil : [minimum.0, minimum.1, minimum.2] }
+    var high: [Double]? { isEmpty ? nil : [maximum.0, maximum.1, maximum.2] }
+
+    @inline(__always)
+    mutating func add(_ point: (Double, Double, Double)) {
+        guard point.0.isFinite, point.1.isFinite, point.2.isFinite else { return }
+        isEmpty = false
+        minimum = (min(minimum.0, point.0), min(minimum.1, point.1), min(minimum.2, point.2))
+        maximum = (max(maximum.0, point.0), max(maximum.1, point.1), max(maximum.2, point.2))
+    }
+}
