@@ -8,23 +8,29 @@ SHELL := /usr/bin/env bash
 export DB FILTER SWIFT_BUILD_FLAGS SWIFT_TEST_FLAGS
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench build release clean
+.PHONY: help run test bench bench-catalogue build release clean
 
 help: ## Show this help
 	@echo "HWC3D make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-15s %s\n", $$1, $$2 }'
 	@echo "Variables: DB=sqlite|postgres (test/bench, default both), FILTER=regex (test),"
 	@echo "           SWIFT_BUILD_FLAGS, SWIFT_TEST_FLAGS; run honours HOST/PORT (default 127.0.0.1:8080)."
 
-run: ## Build and serve on the embedded defaults (HOST/PORT from env)
+run: ## Build, add the demo catalogue on first run, serve on the embedded defaults (HOST/PORT from env)
 	@bash scripts/ensure-deps.sh run
-	swift run hwc3d serve
+	swift build --product hwc3d
+	@# seed-demo does nothing once the demo creators exist; SEED_DEMO=0 skips it.
+	@if [ "$${SEED_DEMO:-1}" != 0 ]; then swift run --skip-build hwc3d seed-demo; fi
+	swift run --skip-build hwc3d serve
 
 test: ## Whole suite on SQLite and a throwaway PostgreSQL
 	@bash scripts/test.sh
 
 bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-results.md
 	@bash scripts/bench.sh
+
+bench-catalogue: ## Catalogue routes on 100,000 generated models, PostgreSQL and SQLite -> bench-catalogue-results.md
+	@bash scripts/bench-catalogue.sh
 
 build: ## Debug build
 	@bash scripts/ensure-deps.sh run

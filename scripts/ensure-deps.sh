@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what HWC3D needs from Debian and PyPI, and nothing when it is all there.
 #
-#   scripts/ensure-deps.sh run     libvips (the CVips system library) and pkg-config
-#   scripts/ensure-deps.sh test    run + PostgreSQL server, openssl, pip, aiosmtpd/pyotp
+#   scripts/ensure-deps.sh run     libvips, zlib and zstd headers (system-library targets) and pkg-config
+#   scripts/ensure-deps.sh test    run + PostgreSQL server, openssl, pip, aiosmtpd/pyotp/moto[server]
 #   scripts/ensure-deps.sh bench   run + PostgreSQL server, wrk, curl
 #
 # Idempotent and quick when everything is present: it asks dpkg, and only runs
@@ -45,7 +45,8 @@ have_pg_server() {
 
 have_pip() { python3 -m pip --version >/dev/null 2>&1; }
 
-wanted=(libvips-dev pkg-config)
+# zlib and zstd headers back the CCompression target (FBX arrays, compressed .blend files).
+wanted=(libvips-dev pkg-config zlib1g-dev libzstd-dev)
 case "$mode" in
   test) wanted+=(openssl) ;;
   bench) wanted+=(wrk curl) ;;
@@ -62,7 +63,7 @@ fi
 # pip is only needed when the Python test tools are missing; checking for pip is
 # slow (pyenv shims), so the cheap import check comes first.
 need_py_tools=false
-if [[ "$mode" == test ]] && ! python3 -c 'import aiosmtpd, pyotp' >/dev/null 2>&1; then
+if [[ "$mode" == test ]] && ! python3 -c 'import aiosmtpd, pyotp, moto.server, flask' >/dev/null 2>&1; then
   need_py_tools=true
   have_pip || missing+=(python3-pip)
 fi
@@ -84,7 +85,7 @@ if [[ "$need_py_tools" == true ]]; then
     log "no pip for $(command -v python3); bootstrapping with ensurepip"
     python3 -m ensurepip --upgrade >/dev/null
   fi
-  log "installing PyPI test tools: aiosmtpd pyotp"
+  log "installing PyPI test tools: aiosmtpd pyotp moto[server]"
   # pip ignores PIP_* variables it does not know, so these are safe on any pip version.
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
   # Debian's own python3 is marked externally managed (PEP 668); these are test-only
@@ -93,8 +94,9 @@ if [[ "$need_py_tools" == true ]]; then
     && [[ -z "${VIRTUAL_ENV:-}" ]]; then
     export PIP_BREAK_SYSTEM_PACKAGES=1
   fi
-  python3 -m pip install --quiet aiosmtpd pyotp </dev/null
-  python3 -c 'import aiosmtpd, pyotp'
+  # moto[server] is the S3-compatible server of the storage tests (Tests/tools/s3_server.py).
+  python3 -m pip install --quiet aiosmtpd pyotp 'moto[server]' </dev/null
+  python3 -c 'import aiosmtpd, pyotp, moto.server, flask'
 fi
 
 log "ok ($mode)"

@@ -102,7 +102,7 @@ pg_start() {
       -w -t 60 -o "-c listen_addresses=127.0.0.1 -p $PG_PORT \
         -c unix_socket_directories=$PG_TMPDIR/sock \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        -c max_connections=200" start >/dev/null; then
+        -c max_connections=600" start >/dev/null; then
       started=true
       break
     fi

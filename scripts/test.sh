@@ -14,13 +14,17 @@
 #   TEST_TIMEOUT        seconds per test run before it is killed (default 1800, 0 = none),
 #                       so a hung test fails clearly instead of eating CI's 90 minutes
 #   HWC3D_TEST_POSTGRES_URL  if already set, use that server instead of starting one
+#   HWC3D_TEST_S3_ENDPOINT   if already set, use that S3-compatible server instead of starting one
+#                            (with HWC3D_TEST_S3_ACCESS_KEY_ID / HWC3D_TEST_S3_SECRET_ACCESS_KEY)
 #
 # Environment the Swift tests see:
 #   HWC3D_TEST_DATABASE       sqlite | postgres
 #   HWC3D_TEST_POSTGRES_URL   postgres://hwc3d:hwc3d@127.0.0.1:PORT/hwc3d_test (postgres run
 #                             only; the role is a superuser, so tests may CREATE DATABASE)
 #   HWC3D_SMTP_TEST_SERVER    absolute path of Tests/tools/smtp_server.py
-#   HWC3D_TEST_PYTHON         absolute path of a python3 that can import aiosmtpd and pyotp
+#   HWC3D_TEST_PYTHON         absolute path of a python3 that can import aiosmtpd, pyotp and moto
+#   HWC3D_TEST_S3_ENDPOINT    http://127.0.0.1:PORT of Tests/tools/s3_server.py (moto), started once
+#                             for both runs and stopped at the end
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,10 +74,23 @@ print_summary() {
   echo "============================================================"
 }
 
+# The S3 test server test.sh started, if any (see below); stopped by its pid on exit.
+S3_PID=""
+s3_log=""
+s3_stop() {
+  if [[ -n "$S3_PID" ]]; then
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+    S3_PID=""
+  fi
+  if [[ -n "$s3_log" ]]; then rm -rf "$s3_log"; fi
+}
+
 cleanup() {
   local rc=$?
   trap - EXIT
   pg_stop || true
+  s3_stop || true
   print_summary
   exit "$rc"
 }
@@ -144,6 +161,32 @@ run_child swift build --build-tests "${build_flags[@]}" || rc=$?
 record build "$rc" $((SECONDS - start))
 if [[ "$rc" -ne 0 ]]; then
   exit 1
+fi
+
+# The S3-compatible server of the storage tests. If it cannot start, the tests start
+# their own or, failing that, skip (and fail under CI) with a message saying why.
+if [[ -n "${HWC3D_TEST_S3_ENDPOINT:-}" ]]; then
+  echo "==> using the S3-compatible server at $HWC3D_TEST_S3_ENDPOINT"
+else
+  echo "==> starting the S3 test server (moto)"
+  s3_log="$(mktemp -d)"
+  "$HWC3D_TEST_PYTHON" "$ROOT/Tests/tools/s3_server.py" --port 0 \
+    >"$s3_log/out" 2>"$s3_log/err" </dev/null &
+  S3_PID=$!
+  for _ in $(seq 1 300); do
+    grep -q '^READY ' "$s3_log/out" 2>/dev/null && break
+    kill -0 "$S3_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  s3_port="$(awk '/^READY /{print $2; exit}' "$s3_log/out" 2>/dev/null)"
+  if [[ -n "$s3_port" ]]; then
+    export HWC3D_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
+    echo "    listening at $HWC3D_TEST_S3_ENDPOINT"
+  else
+    echo "test.sh: the S3 test server did not start:" >&2
+    cat "$s3_log/err" >&2 || true
+    s3_stop
+  fi
 fi
 
 for db in "${runs[@]}"; do

@@ -228,13 +228,13 @@ struct UserMediaTests {
             let alice = try await server.register("alice")
             let png = Fixture.png(width: 16, height: 16)
 
-            let noFile = Multipart(parts: [.init(name: "caption", filename: nil, contentType: nil, data: Array("hi".utf8))])
+            let noFile = MultipartForm(parts: [.init(name: "caption", filename: nil, contentType: nil, data: Array("hi".utf8))])
             let missing = try await server.request(
                 .PUT, "/api/v1/users/me/avatar", body: noFile.body, token: alice.accessToken, headers: [("Content-Type", noFile.contentType)])
             #expect(missing.status == .unprocessableEntity, "\(missing.status) \(missing.text)")
             #expect(missing.fieldErrors == ["file"], "\(missing.text)")
 
-            let emptyFile = Multipart(parts: [.init(name: "file", filename: "x.png", contentType: "image/png", data: [])])
+            let emptyFile = MultipartForm(parts: [.init(name: "file", filename: "x.png", contentType: "image/png", data: [])])
             let empty = try await server.request(
                 .PUT, "/api/v1/users/me/avatar", body: emptyFile.body, token: alice.accessToken, headers: [("Content-Type", emptyFile.contentType)])
             #expect(empty.status == .unprocessableEntity, "\(empty.status) \(empty.text)")
@@ -250,7 +250,7 @@ struct UserMediaTests {
                 .PUT, "/api/v1/users/me/avatar", body: ByteBuffer(bytes: png), token: alice.accessToken,
                 headers: [("Content-Type", "multipart/form-data")])
             #expect([.badRequest, .unsupportedMediaType, .unprocessableEntity].contains(noBoundary.status), "\(noBoundary.status) \(noBoundary.text)")
-            let wrongBoundary = Multipart(parts: [.init(name: "file", filename: "x.png", contentType: "image/png", data: png)])
+            let wrongBoundary = MultipartForm(parts: [.init(name: "file", filename: "x.png", contentType: "image/png", data: png)])
             let mismatched = try await server.request(
                 .PUT, "/api/v1/users/me/avatar", body: wrongBoundary.body, token: alice.accessToken,
                 headers: [("Content-Type", "multipart/form-data; boundary=not-the-one")])
@@ -263,7 +263,7 @@ struct UserMediaTests {
             #expect(badToken.status == .unauthorized)
 
             // Extra parts beside `file` are ignored.
-            let extra = Multipart(parts: [
+            let extra = MultipartForm(parts: [
                 .init(name: "caption", filename: nil, contentType: nil, data: Array("me".utf8)),
                 .init(name: "file", filename: "x.png", contentType: "application/octet-stream", data: png),
             ])
@@ -303,7 +303,7 @@ private func upload(
     _ server: TestServer, _ kind: UploadKind, _ bytes: [UInt8], filename: String = "x.png", contentType: String = "image/png",
     token: String?
 ) async throws -> TestResponse {
-    let form = Multipart(parts: [.init(name: "file", filename: filename, contentType: contentType, data: bytes)])
+    let form = MultipartForm(parts: [.init(name: "file", filename: filename, contentType: contentType, data: bytes)])
     return try await server.request(
         .PUT, "/api/v1/users/me/\(kind.rawValue)", body: form.body, token: token, headers: [("Content-Type", form.contentType)])
 }
@@ -315,36 +315,6 @@ private func storedFiles(_ server: TestServer, _ kind: String) throws -> [String
     return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".webp") }.sorted()
 }
 
-/// A multipart/form-data body, built by hand.
-private struct Multipart {
-    struct Part {
-        let name: String
-        let filename: String?
-        let contentType: String?
-        let data: [UInt8]
-    }
-
-    let parts: [Part]
-    let boundary = "----hwc3d-test-\(UUID().uuidString)"
-
-    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
-
-    var body: ByteBuffer {
-        var bytes: [UInt8] = []
-        for part in parts {
-            var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
-            if let filename = part.filename { head += "; filename=\"\(filename)\"" }
-            head += "\r\n"
-            if let contentType = part.contentType { head += "Content-Type: \(contentType)\r\n" }
-            head += "\r\n"
-            bytes += Array(head.utf8)
-            bytes += part.data
-            bytes += Array("\r\n".utf8)
-        }
-        bytes += Array("--\(boundary)--\r\n".utf8)
-        return ByteBuffer(bytes: bytes)
-    }
-}
 
 /// Test images made here, so nothing binary lives in the repository.
 private enum Fixture {

@@ -31,6 +31,8 @@ public enum HWC3DMain {
             signal(SIGINT, SIG_IGN)
             let app = try await Application.make(env)
             app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+            app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+            app.asyncCommands.use(ReindexSearchCommand(), as: "reindex-search")
             do {
                 try await configure(app, settings: settings)
                 try await app.execute()

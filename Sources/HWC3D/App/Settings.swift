@@ -73,6 +73,19 @@ public struct Settings: Sendable {
     public var trustProxy: Bool
     /// PostgreSQL connections per event loop (there is one loop per core).
     public var databasePoolSize: Int
+    /// `STORAGE`: a local directory (default) or an S3-compatible bucket; see `Settings.S3` (StorageSettings.swift).
+    public var storage: StorageKind = .local
+    public var s3: S3? = nil
+    /// How long a download link (presigned S3 URL or signed `/files/` link) stays valid.
+    public var downloadURLTTLSeconds: Int = 600
+    /// Largest 3D file or zip bundle one upload may carry.
+    public var modelUploadMaxBytes: Int = 100 * 1024 * 1024
+    /// Largest preview image one upload may carry.
+    public var imageUploadMaxBytes: Int = 10 * 1024 * 1024
+    /// Bytes of files and images one user may keep in storage.
+    public var storageQuotaBytes: Int64 = 5 * 1024 * 1024 * 1024
+    /// How long a catalogue answer may be reused (`CatalogueResponseCache`); 0 turns the cache off, as in tests.
+    public var catalogueCacheSeconds: Int = 10
 
     public var isProduction: Bool { appEnv == .production }
     /// Cookies lose `Secure` only on a developer's plain-HTTP machine.
@@ -188,6 +201,9 @@ public struct Settings: Sendable {
                 reason: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
 
+        let storage: StorageKind = try env.enumeration("STORAGE", default: .local)
+        let s3 = storage == .s3 ? try S3.load(from: env) : nil
+
         return Settings(
             appEnv: appEnv,
             host: host,
@@ -214,7 +230,15 @@ public struct Settings: Sendable {
             jobPollInterval: Double(try env.integer("JOB_POLL_INTERVAL_MS", default: 1000, range: 10...60000)) / 1000,
             runJobWorker: try env.boolean("JOB_WORKER", default: true),
             trustProxy: try env.boolean("TRUST_PROXY", default: false),
-            databasePoolSize: try env.integer("DATABASE_POOL_SIZE", default: 8, range: 1...100)
+            databasePoolSize: try env.integer("DATABASE_POOL_SIZE", default: 8, range: 1...100),
+            storage: storage,
+            s3: s3,
+            // S3 refuses presigned URLs valid for more than 7 days.
+            downloadURLTTLSeconds: try env.integer("DOWNLOAD_URL_TTL_SECONDS", default: 600, range: 10...604_800),
+            modelUploadMaxBytes: try env.integer("MODEL_UPLOAD_MAX_BYTES", default: 100 * 1024 * 1024, range: 1024...(2 << 30)),
+            imageUploadMaxBytes: try env.integer("IMAGE_UPLOAD_MAX_BYTES", default: 10 * 1024 * 1024, range: 1024...(100 << 20)),
+            storageQuotaBytes: Int64(try env.integer("STORAGE_QUOTA_BYTES", default: 5 << 30, range: 1024...(1 << 50))),
+            catalogueCacheSeconds: try env.integer("CATALOGUE_CACHE_SECONDS", default: appEnv == .testing ? 0 : 10, range: 0...3600)
         )
     }
 

@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Logging
+import MeshInspector
 import NIOConcurrencyHelpers
 import OpenAPIRuntime
 import OpenAPIVapor
@@ -20,7 +21,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     case .sqlite(let path):
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+        app.databases.use(
+            SingleConnectionConfiguration(base: DatabaseConfigurationFactory.sqlite(.file(path), sqlLogLevel: .trace).make(), eventLoop: app.eventLoopGroup.next()),
+            as: .sqlite)
     case .postgres(let url):
         app.databases.use(
             try .postgres(url: url, maxConnectionsPerEventLoop: settings.databasePoolSize, sqlLogLevel: .trace), as: .psql)
@@ -32,7 +35,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         settings: settings,
         tokens: await TokenSigner(secret: settings.jwtSecret),
         passwords: PasswordHasher(cost: settings.bcryptCost, threadPool: app.threadPool),
-        storage: try LocalFileStorage(root: settings.storageDir, threadPool: app.threadPool),
+        storage: try StorageSetup.make(settings: settings, app: app),
         images: ImageProcessor(threadPool: app.threadPool),
         jobs: jobs,
         mailer: Mailer(from: settings.mailFrom, jobs: jobs),
@@ -45,6 +48,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         case .smtp: SMTPMailTransport(settings: settings.smtp!, eventLoopGroup: app.eventLoopGroup)
         }
     jobs.register(SendEmailJob(from: settings.mailFrom, transport: transport))
+    jobs.register(AnalyseModelFileJob(storage: services.storage, threadPool: app.threadPool, limits: .standard))
+    jobs.register(RenderModelPreviewJob(services: services, threadPool: app.threadPool, limits: .standard))
 
     // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
     // before anything logs; problems are rendered inside both; the request context is innermost so handlers see it.
@@ -69,8 +74,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
         try await app.autoMigrate()
     }
     if case .sqlite = settings.database, let sql = app.db as? any SQLDatabase {
-        // WAL lets readers proceed while the one writer writes.
+        // WAL lets readers of other processes (backups, the CLI) proceed while the server writes.
         try await sql.raw("PRAGMA journal_mode=WAL").run()
+        try await sql.raw("PRAGMA busy_timeout=5000").run()
     }
     if settings.runJobWorker {
         app.lifecycle.use(JobWorker(queue: jobs, interval: settings.jobPollInterval))
@@ -82,7 +88,10 @@ func routes(_ app: Application, services: AppServices) throws {
     // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
     try APIHandler(services: services).registerHandlers(
         on: transport, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes]),
-        middlewares: [OperationLimitsMiddleware(rateLimiter: services.rateLimiter, settings: services.settings)])
+        middlewares: [
+            OperationLimitsMiddleware(rateLimiter: services.rateLimiter, settings: services.settings),
+            CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds)),
+        ])
     ContractDocuments.register(on: app, settings: services.settings)
 }
 
@@ -97,6 +106,21 @@ enum Migrations {
         CreateAdminUsers(),
         CreateJobs(),
         CreateOutboxEmails(),
+        // Catalogue (issue 3).
+        CreateCategories(),
+        SeedCategories(),
+        CreateModels(),
+        CreateModelFiles(),
+        CreateModelImages(),
+        CreateTags(),
+        CreateModelDailyStats(),
+        CreateModelLikes(),
+        CreateModelComments(),
+        CreateModelViews(),
+        UpdateModelImagesAddPositionUniqueIndex(),
+        CreateModelSearchIndex(),
+        UpdateModelsAddUpdatedAtIndex(),
+        UpdateModelImagesAddGenerated(),
     ]
 
     static func register(in app: Application) {

@@ -47,7 +47,13 @@ final class TestServer: @unchecked Sendable {
             try await PostgresAdmin.execute("CREATE DATABASE \(name)")
             postgresDatabase = String(name)
             env["DATABASE_URL"] = try PostgresAdmin.url(database: String(name))
-            env["DATABASE_POOL_SIZE"] = "4"
+            env["DATABASE_POOL_SIZE"] = "2"
+        }
+        // HWC3D_TEST_STORAGE=s3 puts every server on S3 storage, each in a fresh bucket of the S3 test server
+        // (S3TestServer.swift), e.g. `HWC3D_TEST_STORAGE=s3 FILTER=Catalogue scripts/test.sh`. One test can do the
+        // same with `withServer(try await S3TestServer.serverOverrides())`.
+        if ProcessInfo.processInfo.environment["HWC3D_TEST_STORAGE"] == "s3" {
+            for (key, value) in try await S3TestServer.serverOverrides() { env[key] = value }
         }
         for (key, value) in overrides { env[key] = value }
         let settings = try Settings.load(from: env)

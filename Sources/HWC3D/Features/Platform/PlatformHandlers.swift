@@ -59,10 +59,13 @@ extension APIHandler {
     func getMedia(_ input: Operations.GetMedia.Input) async throws -> Operations.GetMedia.Output {
         let kind = input.path.kind
         let file = input.path.file
-        guard kind == "avatars" || kind == "banners", StoredObjectKey.isSafe("\(kind)/\(file)"), file.hasSuffix(".webp"),
-            let data = try await services.storage.get(key: "\(kind)/\(file)")
+        let isWebP = file.hasSuffix(".webp")
+        guard ["avatars", "banners", ModelImageRenditions.mediaKind].contains(kind), StoredObjectKey.isSafe("\(kind)/\(file)"),
+            isWebP || (kind == ModelImageRenditions.mediaKind && file.hasSuffix(".jpg")),
+            let stored = try await services.storage.read(key: "\(kind)/\(file)", range: nil)
         else { throw Problem.notFound("File") }
         // Keys change on every upload, so a stored file never changes and can be cached for good.
-        return .ok(.init(headers: .init(cacheControl: "public, max-age=31536000, immutable"), body: .imageWebp(HTTPBody(data))))
+        let headers = Operations.GetMedia.Output.Ok.Headers(cacheControl: "public, max-age=31536000, immutable")
+        return .ok(.init(headers: headers, body: isWebP ? .imageWebp(stored.bytes) : .jpeg(stored.bytes)))
     }
 }

@@ -59,6 +59,20 @@ struct AccountLifecycle: Sendable {
                     """).run()
             }
             try await UserFollow.query(on: tx).group(.or) { $0.filter(\.$follower.$id == id).filter(\.$followee.$id == id) }.delete()
+            if let sql = tx as? any SQLDatabase {
+                // Likes go with the person, and each liked model's counter with them. Their models leave the
+                // catalogue (soft delete: buyers keep access); their comments stay, signed "Deleted user".
+                try await sql.raw("""
+                    UPDATE models SET like_count = like_count - 1
+                    WHERE id IN (SELECT model_id FROM model_likes WHERE user_id = \(bind: id))
+                    """).run()
+                try await sql.raw("DELETE FROM model_likes WHERE user_id = \(bind: id)").run()
+                try await sql.raw("""
+                    UPDATE models SET deleted_at = \(bind: Date()), featured = \(bind: false)
+                    WHERE owner_id = \(bind: id) AND deleted_at IS NULL
+                    """).run()
+            }
+            try await ModelSearchIndex.refresh(ownerID: id, on: tx)
             try await AuthSession.query(on: tx).filter(\.$user.$id == id).delete()
             try await OAuthAccount.query(on: tx).filter(\.$user.$id == id).delete()
             try await OneTimeToken.query(on: tx).filter(\.$user.$id == id).delete()
@@ -83,6 +97,7 @@ struct AccountLifecycle: Sendable {
             user.status = .deleted
             user.followersCount = 0
             user.followingCount = 0
+            user.modelsCount = 0
             user.lastLoginAt = nil
             try await user.update(on: tx)
         }

@@ -77,32 +77,12 @@ extension APIHandler {
         let req = try request
         let caller = try await req.requireCaller()
         guard case .multipartForm(let parts) = body else { throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.") }
-        var file: Data?
-        do {
-            for try await part in parts {
-                switch part {
-                case .file(let filePart):
-                    var bytes = Data()
-                    for try await chunk in filePart.payload.body {
-                        bytes.append(contentsOf: chunk)
-                        if bytes.count > kind.maxBytes { throw Problem.payloadTooLarge(limit: kind.maxBytes) }
-                    }
-                    file = bytes
-                case .undocumented(let raw):
-                    // Unknown parts are read past (they are within the request's body limit) and ignored.
-                    for try await _ in raw.body {}
-                }
+        let file = try await UploadForm.collectFile(in: parts, limit: kind.maxBytes) { part in
+            switch part {
+            case .file(let file): .file(filename: file.filename, body: file.payload.body)
+            case .undocumented(let raw): .other(raw.body)
             }
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            // The runtime's multipart errors are internal types; its message is all there is to tell them apart.
-            if String(describing: error).hasPrefix("Missing required parts") {
-                throw Problem.validation(field: "file", "is required")
-            }
-            throw Problem.malformed("The multipart body could not be read.")
         }
-        guard let file, !file.isEmpty else { throw Problem.validation(field: "file", "is required") }
         let user = try await UserMedia(services: services, database: req.db).store(file, kind: kind, for: caller.user)
         return accountBody(user, of: caller)
     }

@@ -80,6 +80,10 @@ struct UserService: Sendable {
             throw Problem(.conflict, "username-taken", "Username taken", detail: "That username is taken.",
                           errors: [.init(field: "username", message: "is taken")])
         }
+        // The creator's names are part of each of their models' search documents.
+        if newUsername != nil || changes.displayName != nil {
+            try await ModelSearchIndex.refresh(ownerID: user.requireID(), on: database)
+        }
         return user
     }
 

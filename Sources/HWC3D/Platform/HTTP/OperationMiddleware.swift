@@ -17,6 +17,15 @@ struct OperationLimitsMiddleware: ServerMiddleware {
     let rateLimiter: RateLimiter
     let settings: Settings
 
+    /// Catalogue uploads follow their settings; everything else has a fixed limit.
+    func bodyLimit(for operationID: String) -> Int {
+        switch operationID {
+        case "uploadModelFile": settings.modelUploadMaxBytes + Self.multipartOverhead
+        case "uploadModelImage": settings.imageUploadMaxBytes + Self.multipartOverhead
+        default: Self.bodyLimits[operationID] ?? Self.jsonBodyLimit
+        }
+    }
+
     func intercept(
         _ request: HTTPTypes.HTTPRequest, body: OpenAPIRuntime.HTTPBody?, metadata: ServerRequestMetadata,
         operationID: String,
@@ -47,7 +56,7 @@ struct OperationLimitsMiddleware: ServerMiddleware {
             ?? (request.headerFields[.transferEncoding] != nil)
         if !declaresBody { limitedBody = nil }
         if let body, declaresBody {
-            let limit = Self.bodyLimits[operationID] ?? Self.jsonBodyLimit
+            let limit = bodyLimit(for: operationID)
             if case .known(let length) = body.length, length > limit { throw Problem.payloadTooLarge(limit: limit) }
             limitedBody = HTTPBody(
                 BodyLimitSequence(base: body, limit: limit), length: body.length, iterationBehavior: .single)

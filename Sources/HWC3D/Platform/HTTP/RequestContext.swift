@@ -12,7 +12,7 @@ enum CurrentRequest {
 }
 
 struct RequestContextMiddleware: AsyncMiddleware {
-    static let uriEncodedHeaders: [HTTPHeaders.Name] = [.location, .cacheControl, .contentDisposition]
+    static let uriEncodedHeaders: [HTTPHeaders.Name] = [.location, .cacheControl, .contentDisposition, .contentRange]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await CurrentRequest.$value.withValue(request) {

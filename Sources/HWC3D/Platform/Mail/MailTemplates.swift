@@ -8,6 +8,9 @@ enum MailTemplate: Sendable {
     case adminResetPassword(name: String, link: String)
     case adminSignInCode(name: String, code: String)
     case passwordChanged(name: String)
+    case modelApproved(name: String, title: String, link: String)
+    case modelRejected(name: String, title: String, reason: String, link: String)
+    case modelTakenDown(name: String, title: String, reason: String)
 
     var name: String {
         switch self {
@@ -16,6 +19,9 @@ enum MailTemplate: Sendable {
         case .adminResetPassword: "admin_reset_password"
         case .adminSignInCode: "admin_sign_in_code"
         case .passwordChanged: "password_changed"
+        case .modelApproved: "model_approved"
+        case .modelRejected: "model_rejected"
+        case .modelTakenDown: "model_taken_down"
         }
     }
 
@@ -57,6 +63,26 @@ enum MailTemplate: Sendable {
                 paragraphs: ["The password of your HWC3D account was just changed, and other sessions were signed out."],
                 action: nil,
                 footer: "If this was not you, reset your password at once and contact support.")
+        case .modelApproved(let name, let title, let link):
+            return Self.compose(
+                subject: "Your model \"\(title)\" is live on HWC3D", greeting: name,
+                paragraphs: ["Good news: \"\(title)\" passed review and is now published in the catalogue."],
+                action: ("See your model", link),
+                footer: "You can keep editing its description, tags and price; new files send it back to review.")
+        case .modelRejected(let name, let title, let reason, let link):
+            return Self.compose(
+                subject: "Your model \"\(title)\" needs changes", greeting: name,
+                paragraphs: ["\"\(title)\" was not approved. The reviewer wrote:", reason,
+                             "Make the changes and submit it again."],
+                action: ("Edit your model", link),
+                footer: "Questions about this decision? Reply through a support ticket.")
+        case .modelTakenDown(let name, let title, let reason):
+            return Self.compose(
+                subject: "Your model \"\(title)\" was removed from HWC3D", greeting: name,
+                paragraphs: ["\"\(title)\" was taken down by a moderator and is no longer in the catalogue. The reason given:", reason,
+                             "People who bought it keep their access."],
+                action: nil,
+                footer: "If you think this is a mistake, open a support ticket.")
         }
     }
 

@@ -63,7 +63,8 @@ enum RateLimitPolicies {
         "password": .init(name: "password", limit: 5, windowSeconds: 900, perUser: false),
         "otp": .init(name: "otp", limit: 10, windowSeconds: 900, perUser: false),
         "email": .init(name: "email", limit: 3, windowSeconds: 900, perUser: true),
-        "upload": .init(name: "upload", limit: 30, windowSeconds: 3600, perUser: true),
+        "upload": .init(name: "upload", limit: 120, windowSeconds: 3600, perUser: true),
+        "comment": .init(name: "comment", limit: 30, windowSeconds: 600, perUser: true),
     ]
 
     static let operations: [String: String] = [
@@ -73,7 +74,8 @@ enum RateLimitPolicies {
         "adminResetPassword": "password", "changePassword": "password",
         "adminVerifyOTP": "otp", "adminTOTPConfirm": "otp", "adminTOTPDisable": "otp", "verifyEmail": "otp",
         "resendVerification": "email", "adminResendOTP": "email",
-        "uploadAvatar": "upload", "uploadBanner": "upload",
+        "uploadAvatar": "upload", "uploadBanner": "upload", "uploadModelFile": "upload", "uploadModelImage": "upload",
+        "createModelComment": "comment",
     ]
 
     static func policy(for operationID: String, settings: Settings) -> Policy {

@@ -1,0 +1,74 @@
+import Fluent
+import Foundation
+
+/// A normalised tag (`low-poly`), shared by every model that carries it.
+final class CatalogueTag: Model, @unchecked Sendable {
+    static let schema = "tags"
+
+    @ID(custom: .id, generatedBy: .user) var id: UUID?
+    @Field(key: "name") var name: String
+
+    init() {}
+
+    init(name: String) {
+        self.id = .v7()
+        self.name = name
+    }
+}
+
+final class ModelTag: Model, @unchecked Sendable {
+    static let schema = "model_tags"
+
+    @ID(custom: .id, generatedBy: .user) var id: UUID?
+    @Parent(key: "model_id") var model: ModelAsset
+    @Parent(key: "tag_id") var tag: CatalogueTag
+
+    init() {}
+
+    init(modelID: UUID, tagID: UUID) {
+        self.id = .v7()
+        self.$model.id = modelID
+        self.$tag.id = tagID
+    }
+}
+
+struct CreateTags: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CatalogueTag.schema)
+            .field(.id, .uuid, .identifier(auto: false))
+            .field("name", .string, .required)
+            .unique(on: "name")
+            .create()
+        try await database.schema(ModelTag.schema)
+            .field(.id, .uuid, .identifier(auto: false))
+            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
+            .field("tag_id", .uuid, .required, .references(CatalogueTag.schema, .id, onDelete: .cascade))
+            .unique(on: "model_id", "tag_id")
+            .create()
+        try await DatabaseIndex.create("model_tags_tag_idx", on: ModelTag.schema, columns: ["tag_id", "model_id"], in: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(ModelTag.schema).delete()
+        try await database.schema(CatalogueTag.schema).delete()
+    }
+}
+
+/// Tags as people type them become one canonical spelling: lower case, words joined by `-`.
+enum TagName {
+    static func normalise(_ raw: String) -> String? {
+        var words: [String] = []
+        var current = ""
+        for scalar in raw.lowercased().unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) {
+                current.unicodeScalars.append(scalar)
+            } else if !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        let name = words.joined(separator: "-")
+        return (2...32).contains(name.count) ? name : nil
+    }
+}

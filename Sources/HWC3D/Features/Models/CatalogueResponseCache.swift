@@ -1,0 +1,107 @@
+import Fluent
+import Foundation
+import HTTPTypes
+import NIOConcurrencyHelpers
+import OpenAPIRuntime
+import SQLKit
+import Vapor
+
+/// Recent `GET /models` answers of this instance, kept as the bytes that were sent, so the queries everyone asks
+/// (the home page, a category, a popular search) cost one tiny statement instead of a search, a count, three
+/// facets and the encoding of twenty cards each time. The answer does not depend on who asks; credentials are
+/// still checked first, so a broken token gets its 401 rather than a cached page.
+///
+/// An answer is reused only while `MAX(models.updated_at)` is what it was when the answer was made, so any change
+/// to any model row through the models' write paths, by any instance, retires every cached answer at once; and
+/// never for longer than `CATALOGUE_CACHE_SECONDS` (default 10 s, 0 turns the cache off, as tests do). What moves
+/// without touching `updated_at` (counters updated in place, trending activity, a creator's new display name) can
+/// therefore show up to that long late in lists.
+struct CatalogueResponseCache: ServerMiddleware {
+    static let operations: Set<String> = ["listModels"]
+    static let capacity = 1_000
+    /// Larger answers (there are none today: 100 cards are about 130 KB) are passed through uncached.
+    static let maxBytes = 1 << 20
+
+    let lifetime: TimeInterval
+    private let store = Store()
+
+    init(lifetime: TimeInterval) {
+        self.lifetime = lifetime
+    }
+
+    func intercept(
+        _ request: HTTPTypes.HTTPRequest, body: OpenAPIRuntime.HTTPBody?, metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPTypes.HTTPRequest, OpenAPIRuntime.HTTPBody?, ServerRequestMetadata) async throws -> (
+            HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?
+        )
+    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
+        guard lifetime > 0, Self.operations.contains(operationID), request.method == .get, let key = request.path else {
+            return try await next(request, body, metadata)
+        }
+        let vaporRequest = try CurrentRequest.get()
+        _ = try await vaporRequest.caller()
+        let stamp = try await Self.stamp(on: vaporRequest.db as! any SQLDatabase)
+        let now = Date()
+        if let entry = store.fresh(key, stamp: stamp, now: now, lifetime: lifetime) {
+            return (HTTPResponse(status: .ok, headerFields: entry.headers), HTTPBody(entry.bytes))
+        }
+        let (response, responseBody) = try await next(request, body, metadata)
+        guard response.status == .ok, let responseBody else { return (response, responseBody) }
+        let bytes: [UInt8]
+        do {
+            bytes = try await [UInt8](collecting: responseBody, upTo: Self.maxBytes)
+        } catch {
+            return (response, responseBody)
+        }
+        store.keep(key, Entry(stamp: stamp, storedAt: now, headers: response.headerFields, bytes: bytes), now: now, lifetime: lifetime)
+        return (response, HTTPBody(bytes))
+    }
+
+    /// The newest change to any model, as seconds since 1970 (0 for an empty catalogue); one probe of the
+    /// `updated_at` index.
+    static func stamp(on sql: any SQLDatabase) async throws -> Double {
+        let row = try await sql.raw("SELECT MAX(updated_at) AS stamp FROM models").first()
+        return try row?.decode(column: "stamp", as: Date?.self)?.timeIntervalSince1970 ?? 0
+    }
+
+    struct Entry: Sendable {
+        let stamp: Double
+        let storedAt: Date
+        let headers: HTTPFields
+        let bytes: [UInt8]
+    }
+
+    private final class Store: Sendable {
+        private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+        func fresh(_ key: String, stamp: Double, now: Date, lifetime: TimeInterval) -> Entry? {
+            guard let entry = entries.withLockedValue({ $0[key] }), entry.stamp == stamp,
+                now.timeIntervalSince(entry.storedAt) < lifetime
+            else { return nil }
+            return entry
+        }
+
+        func keep(_ key: String, _ entry: Entry, now: Date, lifetime: TimeInterval) {
+            entries.withLockedValue { entries in
+                if entries.count >= CatalogueResponseCache.capacity {
+                    entries = entries.filter { $0.value.stamp == entry.stamp && now.timeIntervalSince($0.value.storedAt) < lifetime }
+                    // Still full of fresh answers: start over rather than track recency on every hit.
+                    if entries.count >= CatalogueResponseCache.capacity { entries.removeAll(keepingCapacity: true) }
+                }
+                entries[key] = entry
+            }
+        }
+    }
+}
+
+/// The cache's freshness probe reads the newest `updated_at`; without an index that is a scan of the table.
+struct UpdateModelsAddUpdatedAtIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await DatabaseIndex.create("models_updated_idx", on: ModelAsset.schema, columns: ["updated_at"], in: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).drop(index: "models_updated_idx").run()
+    }
+}

@@ -1,0 +1,114 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Per-model figures per UTC day, the source of owner statistics (and later of trending and creator analytics).
+/// Each event is one upsert that adds to the day's row, so concurrent events never lose a count and no event
+/// needs a read first. Features call `record` in the same transaction as the change it counts, where they have one.
+enum ModelActivity {
+    enum Kind: Sendable {
+        case view, download, like, sale
+        /// Takes a like back: the day's `likes` may go below zero when a like from an earlier day is removed,
+        /// so a day's figure is the net change of that day.
+        case unlike
+    }
+
+    static func record(_ kind: Kind, modelID: UUID, count: Int = 1, on database: any Database, at now: Date = Date()) async throws {
+        guard count > 0 else { return }
+        let sql = database as! any SQLDatabase
+        let column = kind.column
+        let delta = kind == .unlike ? -count : count
+        var values = ["views": 0, "downloads": 0, "likes": 0, "sales": 0]
+        values[column] = delta
+        // ON CONFLICT ... DO UPDATE with `excluded` is the same statement on PostgreSQL and SQLite (3.24+).
+        try await sql.raw("""
+            INSERT INTO model_daily_stats (model_id, day, views, downloads, likes, sales)
+            VALUES (\(bind: modelID), \(bind: UTCDay.string(now)), \(bind: values["views"]!), \(bind: values["downloads"]!),
+                    \(bind: values["likes"]!), \(bind: values["sales"]!))
+            ON CONFLICT (model_id, day) DO UPDATE
+            SET \(ident: column) = model_daily_stats.\(ident: column) + excluded.\(ident: column)
+            """).run()
+    }
+
+    struct Day: Sendable, Equatable {
+        let day: String
+        var views = 0, downloads = 0, likes = 0, sales = 0
+    }
+
+    /// The last `days` UTC days up to and including today's, oldest first, every day present (zeros where
+    /// nothing happened).
+    static func series(modelID: UUID, days: Int, on database: any Database, now: Date = Date()) async throws -> [Day] {
+        let sql = database as! any SQLDatabase
+        let today = UTCDay.number(now)
+        let labels = (0..<days).map { UTCDay.string(dayNumber: today - days + 1 + $0) }
+        let rows = try await sql.raw("""
+            SELECT day, views, downloads, likes, sales FROM model_daily_stats
+            WHERE model_id = \(bind: modelID) AND day >= \(bind: labels.first!) AND day <= \(bind: labels.last!)
+            """).all()
+        var stored: [String: Day] = [:]
+        for row in rows {
+            let day = try row.decode(column: "day", as: String.self)
+            stored[day] = Day(
+                day: day, views: try row.decode(column: "views", as: Int.self),
+                downloads: try row.decode(column: "downloads", as: Int.self),
+                likes: try row.decode(column: "likes", as: Int.self), sales: try row.decode(column: "sales", as: Int.self))
+        }
+        return labels.map { stored[$0] ?? Day(day: $0) }
+    }
+}
+
+extension ModelActivity.Kind {
+    fileprivate var column: String {
+        switch self {
+        case .view: "views"
+        case .download: "downloads"
+        case .like, .unlike: "likes"
+        case .sale: "sales"
+        }
+    }
+}
+
+/// UTC calendar days as `YYYY-MM-DD`, which sort and compare as strings in both databases. Unix time has no
+/// leap seconds and UTC no daylight saving, so a day is exactly 86,400 seconds.
+enum UTCDay {
+    static func number(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+
+    static func string(_ date: Date) -> String { string(dayNumber: number(date)) }
+
+    /// Howard Hinnant's days-to-civil conversion: exact for any day, and no `Calendar` or formatter per call.
+    static func string(dayNumber: Int) -> String {
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+}
+
+struct CreateModelDailyStats: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // The unique constraint is also the index every read uses: one model's days, in order.
+        try await database.schema("model_daily_stats")
+            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
+            .field("day", .string, .required)
+            .field("views", .int, .required, .sql(.default(0)))
+            .field("downloads", .int, .required, .sql(.default(0)))
+            .field("likes", .int, .required, .sql(.default(0)))
+            .field("sales", .int, .required, .sql(.default(0)))
+            .unique(on: "model_id", "day")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("model_daily_stats").delete()
+    }
+}

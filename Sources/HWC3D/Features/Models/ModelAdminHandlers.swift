@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import HWC3DAPI
+import SQLKit
+import Vapor
+
+/// `/admin/models`: the review queue and moderation decisions. Every route needs `models.moderate`.
+extension APIHandler {
+    func adminListModels(_ input: Operations.AdminListModels.Input) async throws -> Operations.AdminListModels.Output {
+        let req = try request
+        let admin = try await req.requireCaller().requireAdmin(on: req.db)
+        try admin.require(.modelsModerate)
+        let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
+        var conditions: [SQLQueryString] = ["m.deleted_at IS NULL"]
+        if let status = input.query.status {
+            guard ModelAsset.Status(rawValue: status) != nil else {
+                throw Problem.validation(field: "status", "must be one of \(ModelAsset.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            conditions.append("m.status = \(bind: status)")
+        } else {
+            conditions.append("m.status <> 'draft'")
+        }
+        if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            guard q.count <= 200 else { throw Problem.validation(field: "q", "must be at most 200 characters") }
+            let pattern = "%" + UserService.escapeLike(q.lowercased()) + "%"
+            conditions.append("(LOWER(m.title) LIKE \(bind: pattern) ESCAPE '\\' OR m.slug LIKE \(bind: pattern) ESCAPE '\\' OR u.username_key LIKE \(bind: pattern) ESCAPE '\\')")
+        }
+        let filter = conditions.dropFirst().reduce(conditions[0]) { $0 + " AND " + $1 }
+        let sql = req.db as! any SQLDatabase
+        let total = try await sql.raw("SELECT COUNT(*) AS n FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        // Waiting longest first: the review queue is first come, first served.
+        let rows = try await sql.raw("""
+            SELECT m.id, m.submitted_at, u.email FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)
+            ORDER BY CASE WHEN m.status = 'pending_review' THEN 0 ELSE 1 END,
+                     CASE WHEN m.status = 'pending_review' THEN m.submitted_at END ASC, m.created_at DESC, m.id DESC
+            LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            """).all()
+        let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        let cards = try await ModelCards.load(ids: ids, on: sql, settings: services.settings)
+        let cardsByID = Dictionary(cards.map { ($0.id, $0) }, uniquingKeysWith: { (first: Components.Schemas.ModelSummary, _: Components.Schemas.ModelSummary) in first })
+        var items: [Components.Schemas.AdminModelListItem] = []
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self).uuidString.lowercased()
+            guard let card = cardsByID[id] else { continue }
+            items.append(.init(
+                model: card, ownerEmail: try row.decode(column: "email", as: String.self),
+                submittedAt: try row.decode(column: "submitted_at", as: Date?.self), reportsCount: 0))
+        }
+        return .ok(.init(body: .json(.init(items: items, meta: page.meta(total: total)))))
+    }
+
+    func adminGetModel(_ input: Operations.AdminGetModel.Input) async throws -> Operations.AdminGetModel.Output {
+        let (_, model) = try await moderatedModel(input.path.id)
+        let req = try request
+        let caller = try await req.requireCaller()
+        let detail = try await ModelDetails(services: services, database: req.db).load(model, for: caller)
+        let owner = try await User.find(model.$owner.id, on: req.db)
+        return .ok(.init(body: .json(.init(
+            model: detail, ownerEmail: owner?.email ?? "", reportsCount: 0,
+            history: try await ModelModeration.history(of: model.requireID(), on: req.db)))))
+    }
+
+    func adminApproveModel(_ input: Operations.AdminApproveModel.Input) async throws -> Operations.AdminApproveModel.Output {
+        let (admin, model) = try await moderatedModel(input.path.id)
+        let req = try request
+        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).approve(model)
+        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(decided, for: admin.caller))))
+    }
+
+    func adminRejectModel(_ input: Operations.AdminRejectModel.Input) async throws -> Operations.AdminRejectModel.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let (admin, model) = try await moderatedModel(input.path.id)
+        let req = try request
+        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).reject(model, reason: body.reason)
+        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(decided, for: admin.caller))))
+    }
+
+    func adminFeatureModel(_ input: Operations.AdminFeatureModel.Input) async throws -> Operations.AdminFeatureModel.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let (admin, model) = try await moderatedModel(input.path.id)
+        let req = try request
+        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).feature(model, featured: body.featured)
+        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(decided, for: admin.caller))))
+    }
+
+    func adminTakedownModel(_ input: Operations.AdminTakedownModel.Input) async throws -> Operations.AdminTakedownModel.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let (admin, model) = try await moderatedModel(input.path.id)
+        let req = try request
+        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).takeDown(model, reason: body.reason)
+        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(decided, for: admin.caller))))
+    }
+
+    /// The admin (with `models.moderate`) and the model, whatever its status; deleted models are gone for everyone.
+    private func moderatedModel(_ key: String) async throws -> (AdminCaller, ModelAsset) {
+        let req = try request
+        let admin = try await req.requireCaller().requireAdmin(on: req.db)
+        try admin.require(.modelsModerate)
+        guard let model = try await ModelAccess.find(key, on: req.db, allowSlug: false), model.deletedAt == nil else {
+            throw ModelAccess.notFound
+        }
+        return (admin, model)
+    }
+}

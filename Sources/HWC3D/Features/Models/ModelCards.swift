@@ -1,0 +1,95 @@
+import Foundation
+import HWC3DAPI
+import SQLKit
+
+/// `ModelSummary` cards (catalogue, creator pages, related models, feeds, admin lists), read with one SQL
+/// statement per batch: the model row with its creator, category and cover image joined. Lists first decide which
+/// ids to show (and in what order) with their own query, then call `load(ids:)`; that split keeps the ordering
+/// query narrow (ids only), so the database sorts small rows, and the card query a primary-key lookup.
+enum ModelCards {
+    /// Cards in the order of `ids`. Ids with no row are left out; no visibility rule is applied here, so callers
+    /// pass only ids the caller may see.
+    static func load(ids: [UUID], on sql: any SQLDatabase, settings: Settings) async throws -> [Components.Schemas.ModelSummary] {
+        guard !ids.isEmpty else { return [] }
+        var byID: [UUID: Components.Schemas.ModelSummary] = [:]
+        byID.reserveCapacity(ids.count)
+        // PostgreSQL takes at most 65,535 parameters per statement; batches keep any list far below that.
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let batch = Array(Set(ids[start..<min(start + 500, ids.count)]))
+            let rows = try await sql.raw("\(unsafeRaw: selectClause) WHERE m.id IN (\(binds: batch))").all()
+            for row in rows {
+                let card = try card(from: row, settings: settings)
+                byID[try row.decode(column: "id", as: UUID.self)] = card
+            }
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// Card columns and joins; a statement appends its own `WHERE`. The cover is the chosen one, else the first
+    /// image by position (the correlated subquery runs once per card, on the `(model_id, position)` index).
+    static let selectClause = """
+        SELECT m.id, m.slug, m.title, m.status, m.visibility, m.license, m.price_cents, m.currency, m.featured,
+               m.formats, m.vertex_count, m.triangle_count, m.animated, m.rigged, m.view_count, m.download_count,
+               m.like_count, m.comment_count, m.published_at, m.created_at, \(UserSummaryColumns.select(from: "u", prefix: "u_")),
+               c.id AS c_id, c.slug AS c_slug, c.name AS c_name,
+               i.id AS i_id, i.position AS i_position, i.width AS i_width, i.height AS i_height, i.created_at AS i_created_at,
+               i.generated AS i_generated
+        FROM models m
+        JOIN users u ON u.id = m.owner_id
+        LEFT JOIN categories c ON c.id = m.category_id
+        LEFT JOIN model_images i ON i.id = COALESCE(m.cover_image_id,
+            (SELECT fi.id FROM model_images fi WHERE fi.model_id = m.id ORDER BY fi.position, fi.id LIMIT 1))
+        """
+
+    static func card(from row: any SQLRow, settings: Settings) throws -> Components.Schemas.ModelSummary {
+        let id = try row.decode(column: "id", as: UUID.self)
+        let priceCents = try row.decode(column: "price_cents", as: Int.self)
+        let formats = try row.decode(column: "formats", as: String.self)
+            .split(separator: ",").compactMap { Components.Schemas.MeshFormat(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        let creator = Components.Schemas.UserSummary(try UserSummaryColumns.Row(from: row, prefix: "u_"), settings: settings)
+        var category: Components.Schemas.CategoryRef?
+        if let categoryID = try row.decode(column: "c_id", as: UUID?.self) {
+            category = .init(
+                id: categoryID.uuidString.lowercased(), slug: try row.decode(column: "c_slug", as: String.self),
+                name: try row.decode(column: "c_name", as: String.self))
+        }
+        var cover: Components.Schemas.ModelImage?
+        if let imageID = try row.decode(column: "i_id", as: UUID?.self) {
+            cover = .init(
+                id: imageID.uuidString.lowercased(), position: try row.decode(column: "i_position", as: Int.self), isCover: true,
+                width: try row.decode(column: "i_width", as: Int.self), height: try row.decode(column: "i_height", as: Int.self),
+                urls: ModelImageRenditions.urls(imageID: imageID, settings: settings),
+                createdAt: try row.decode(column: "i_created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0),
+                generated: try row.decode(column: "i_generated", as: Bool?.self) ?? false)
+        }
+        let status = try row.decode(column: "status", as: String.self)
+        let visibility = try row.decode(column: "visibility", as: String.self)
+        let license = try row.decode(column: "license", as: String.self)
+        return .init(
+            id: id.uuidString.lowercased(),
+            slug: try row.decode(column: "slug", as: String.self),
+            title: try row.decode(column: "title", as: String.self),
+            status: .init(rawValue: status) ?? .draft,
+            visibility: .init(rawValue: visibility) ?? ._private,
+            license: .init(rawValue: license) ?? .standard,
+            priceCents: priceCents,
+            currency: try row.decode(column: "currency", as: String.self),
+            isFree: priceCents == 0,
+            featured: try row.decode(column: "featured", as: Bool.self),
+            creator: creator,
+            category: category,
+            coverImage: cover,
+            formats: formats,
+            vertexCount: try row.decode(column: "vertex_count", as: Int.self),
+            triangleCount: try row.decode(column: "triangle_count", as: Int.self),
+            animated: try row.decode(column: "animated", as: Bool.self),
+            rigged: try row.decode(column: "rigged", as: Bool.self),
+            counters: .init(
+                views: try row.decode(column: "view_count", as: Int.self),
+                downloads: try row.decode(column: "download_count", as: Int.self),
+                likes: try row.decode(column: "like_count", as: Int.self),
+                comments: try row.decode(column: "comment_count", as: Int.self)),
+            publishedAt: try row.decode(column: "published_at", as: Date?.self),
+            createdAt: try row.decode(column: "created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0))
+    }
+}

@@ -1,0 +1,185 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The rules of model comments: one reply level, a 15-minute edit window for the author, deletion by the
+/// author, the model's owner or a moderator, and `models.comment_count` equal to the number of comments not
+/// deleted (replies included; placeholders are not comments any more), moved in the same transaction as the row.
+struct ModelCommentService: Sendable {
+    static let editWindow: TimeInterval = 15 * 60
+    static let maxLength = 5000
+
+    let database: any Database
+
+    /// A comment as readers see it: a placeholder (`deleted`) carries no body and no author.
+    struct Entry: Sendable {
+        let id: UUID
+        let parentID: UUID?
+        let body: String?
+        let author: UserSummaryColumns.Row?
+        let deleted: Bool
+        let createdAt: Date
+        let editedAt: Date?
+        var replies: [Entry]
+    }
+
+    func create(on model: ModelAsset, author: User, body: String, parentID rawParentID: String?, now: Date = Date()) async throws -> Entry {
+        let text = try Self.validBody(body)
+        let parentID: UUID? = if let rawParentID { try await validParent(rawParentID, modelID: model.id!) } else { nil }
+        let id = UUID.v7(now: now)
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            try await sql.raw("""
+                INSERT INTO model_comments (id, model_id, author_id, parent_id, body, created_at)
+                VALUES (\(bind: id), \(bind: model.id!), \(bind: author.id!), \(bind: parentID), \(bind: text), \(bind: now))
+                """).run()
+            try await sql.raw("UPDATE models SET comment_count = comment_count + 1 WHERE id = \(bind: model.id!)").run()
+        }
+        return Entry(
+            id: id, parentID: parentID, body: text, author: .init(author), deleted: false, createdAt: now, editedAt: nil,
+            replies: [])
+    }
+
+    /// Only the author, and only within the edit window. The answer carries the comment's current replies.
+    func edit(_ rawCommentID: String, on model: ModelAsset, caller: Caller, body: String, now: Date = Date()) async throws -> Entry {
+        let comment = try await existing(rawCommentID, modelID: model.id!)
+        guard comment.$author.id == caller.userID else {
+            throw Problem.forbidden("Only the comment's author can edit it.")
+        }
+        guard now.timeIntervalSince(comment.createdAt) <= Self.editWindow else {
+            throw Problem.conflict(
+                "edit-window-closed", "Edit window closed",
+                detail: "Comments can be edited for \(Int(Self.editWindow / 60)) minutes after posting.")
+        }
+        let text = try Self.validBody(body)
+        let sql = database as! any SQLDatabase
+        // Guarded by `deleted_at IS NULL`, so an edit racing a delete cannot resurrect anything.
+        let updated = try await sql.raw("""
+            UPDATE model_comments SET body = \(bind: text), edited_at = \(bind: now)
+            WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
+            """).all()
+        guard !updated.isEmpty else { throw Self.notFound }
+        let replies = comment.parentID == nil ? try await replies(of: [comment.id!])[comment.id!] ?? [] : []
+        return Entry(
+            id: comment.id!, parentID: comment.parentID, body: text, author: .init(caller.user), deleted: false,
+            createdAt: comment.createdAt, editedAt: now, replies: replies)
+    }
+
+    /// The author, the model's owner, or an admin session holding `models.moderate`; others get 403.
+    func delete(_ rawCommentID: String, on model: ModelAsset, caller: Caller, now: Date = Date()) async throws {
+        let comment = try await existing(rawCommentID, modelID: model.id!)
+        var allowed = comment.$author.id == caller.userID || model.$owner.id == caller.userID
+        if !allowed { allowed = try await ModelAccess.isModerator(caller, on: database) }
+        guard allowed else {
+            throw Problem.forbidden("Only the comment's author, the model's owner or a moderator can delete it.")
+        }
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            let deleted = try await sql.raw("""
+                UPDATE model_comments SET deleted_at = \(bind: now)
+                WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
+                """).all()
+            // Someone else deleted it first: the counter already moved once.
+            guard !deleted.isEmpty else { throw Self.notFound }
+            try await sql.raw("UPDATE models SET comment_count = comment_count - 1 WHERE id = \(bind: model.id!)").run()
+        }
+    }
+
+    /// One page of top-level comments, oldest first, with all their replies: two queries whatever the page size
+    /// (a third only to count when the page is past the end).
+    func page(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [Entry], total: Int) {
+        let sql = database as! any SQLDatabase
+        let shown: SQLQueryString = """
+            FROM model_comments c JOIN users u ON u.id = c.author_id
+            WHERE c.model_id = \(bind: modelID) AND c.parent_id IS NULL
+              AND (c.deleted_at IS NULL
+                   OR EXISTS (SELECT 1 FROM model_comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL))
+            """
+        let rows = try await sql.raw("""
+            SELECT c.id, c.body, c.created_at, c.edited_at, c.deleted_at,
+                   \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")), COUNT(*) OVER () AS total_count
+            \(shown)
+            ORDER BY c.created_at, c.id LIMIT \(literal: perPage) OFFSET \(literal: (page - 1) * perPage)
+            """).all()
+        guard let first = rows.first else {
+            let total = try await sql.raw("SELECT COUNT(*) AS total_count \(shown)").first()?
+                .decode(column: "total_count", as: Int.self) ?? 0
+            return ([], total)
+        }
+        let total = try first.decode(column: "total_count", as: Int.self)
+        var items = try rows.map { try Self.entry($0, parentID: nil) }
+        let replies = try await replies(of: items.map(\.id))
+        for index in items.indices { items[index].replies = replies[items[index].id] ?? [] }
+        return (items, total)
+    }
+
+    /// Comments posted since `start` and not deleted, for owner statistics.
+    func countPosted(modelID: UUID, since start: Date) async throws -> Int {
+        let sql = database as! any SQLDatabase
+        return try await sql.raw("""
+            SELECT COUNT(*) AS posted FROM model_comments
+            WHERE model_id = \(bind: modelID) AND deleted_at IS NULL AND created_at >= \(bind: start)
+            """).first()?.decode(column: "posted", as: Int.self) ?? 0
+    }
+
+    // MARK: -
+
+    static let notFound = Problem.notFound("The comment")
+
+    static func validBody(_ raw: String) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = AccountRules.textErrors(text, field: "body", max: maxLength, required: true)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        return text
+    }
+
+    /// A visible comment of this model; anything else (unknown, deleted, another model's) is 404.
+    private func existing(_ rawID: String, modelID: UUID) async throws -> ModelComment {
+        guard let id = UUID(uuidString: rawID),
+            let comment = try await ModelComment.find(id, on: database),
+            comment.$model.id == modelID, comment.deletedAt == nil
+        else { throw Self.notFound }
+        return comment
+    }
+
+    private func validParent(_ raw: String, modelID: UUID) async throws -> UUID {
+        let notHere = Problem.validation(field: "parent_id", "must be the id of a comment on this model")
+        guard let id = UUID(uuidString: raw), let parent = try await ModelComment.find(id, on: database),
+            parent.$model.id == modelID
+        else { throw notHere }
+        guard parent.parentID == nil else {
+            throw Problem.validation(field: "parent_id", "must be a top-level comment: replies cannot be answered")
+        }
+        guard parent.deletedAt == nil else { throw Problem.validation(field: "parent_id", "the comment was deleted") }
+        return id
+    }
+
+    /// Visible replies of the given top-level comments, oldest first, grouped by parent: one query.
+    private func replies(of parentIDs: [UUID]) async throws -> [UUID: [Entry]] {
+        guard !parentIDs.isEmpty else { return [:] }
+        let sql = database as! any SQLDatabase
+        let rows = try await sql.raw("""
+            SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
+                   \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))
+            FROM model_comments c JOIN users u ON u.id = c.author_id
+            WHERE c.parent_id IN (\(binds: parentIDs)) AND c.deleted_at IS NULL
+            ORDER BY c.created_at, c.id
+            """).all()
+        var grouped: [UUID: [Entry]] = [:]
+        for row in rows {
+            let parentID = try row.decode(column: "parent_id", as: UUID.self)
+            grouped[parentID, default: []].append(try Self.entry(row, parentID: parentID))
+        }
+        return grouped
+    }
+
+    private static func entry(_ row: any SQLRow, parentID: UUID?) throws -> Entry {
+        let deleted = try row.decode(column: "deleted_at", as: Date?.self) != nil
+        return Entry(
+            id: try row.decode(column: "id", as: UUID.self), parentID: parentID,
+            body: deleted ? nil : try row.decode(column: "body", as: String.self),
+            author: deleted ? nil : try UserSummaryColumns.Row(from: row, prefix: "u_"), deleted: deleted,
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            editedAt: deleted ? nil : try row.decode(column: "edited_at", as: Date?.self), replies: [])
+    }
+}

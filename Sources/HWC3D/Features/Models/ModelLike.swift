@@ -1,0 +1,106 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// One user's like of one model. `models.like_count` mirrors the number of rows.
+final class ModelLike: Model, @unchecked Sendable {
+    static let schema = "model_likes"
+
+    @ID(custom: .id, generatedBy: .user) var id: UUID?
+    @Parent(key: "model_id") var model: ModelAsset
+    @Parent(key: "user_id") var user: User
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+struct CreateModelLikes: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(ModelLike.schema)
+            .field(.id, .uuid, .identifier(auto: false))
+            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+            .field("created_at", .datetime, .required)
+            .unique(on: "model_id", "user_id")
+            .create()
+        // "Who liked" lists a model's likes newest first; a user's own likes ("liked models") go by user.
+        try await DatabaseIndex.create("model_likes_model_idx", on: ModelLike.schema, columns: ["model_id", "created_at"], in: database)
+        try await DatabaseIndex.create("model_likes_user_idx", on: ModelLike.schema, columns: ["user_id", "created_at"], in: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(ModelLike.schema).delete()
+    }
+}
+
+/// Liking and unliking. Owners may like their own models, as on most marketplaces: a like is a bookmark as
+/// much as a vote, and refusing it would only push owners to a second account.
+struct ModelLikeService: Sendable {
+    let database: any Database
+
+    struct State: Sendable {
+        let liked: Bool
+        let likeCount: Int
+    }
+
+    /// Idempotent. The row is inserted if absent and the counter moves only when it really was, in one
+    /// transaction, so any number of concurrent likes leave `like_count` equal to the number of rows.
+    func like(modelID: UUID, userID: UUID, now: Date = Date()) async throws -> State {
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            let inserted = try await sql.raw("""
+                INSERT INTO model_likes (id, model_id, user_id, created_at)
+                VALUES (\(bind: UUID.v7(now: now)), \(bind: modelID), \(bind: userID), \(bind: now))
+                ON CONFLICT (model_id, user_id) DO NOTHING RETURNING id
+                """).all()
+            guard !inserted.isEmpty else { return }
+            try await sql.raw("UPDATE models SET like_count = like_count + 1 WHERE id = \(bind: modelID)").run()
+            try await ModelActivity.record(.like, modelID: modelID, on: tx, at: now)
+        }
+        return State(liked: true, likeCount: try await likeCount(modelID))
+    }
+
+    /// Idempotent: the counter moves only when a row was really deleted.
+    func unlike(modelID: UUID, userID: UUID, now: Date = Date()) async throws -> State {
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            let deleted = try await sql.raw("""
+                DELETE FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID) RETURNING id
+                """).all()
+            guard !deleted.isEmpty else { return }
+            try await sql.raw("UPDATE models SET like_count = like_count - 1 WHERE id = \(bind: modelID)").run()
+            try await ModelActivity.record(.unlike, modelID: modelID, on: tx, at: now)
+        }
+        return State(liked: false, likeCount: try await likeCount(modelID))
+    }
+
+    /// For model detail's `liked_by_me`.
+    func isLiked(modelID: UUID, userID: UUID) async throws -> Bool {
+        let sql = database as! any SQLDatabase
+        return try await sql.raw("""
+            SELECT 1 AS liked FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID)
+            """).first() != nil
+    }
+
+    /// Who liked, newest first; accounts that are suspended or erased are left out.
+    func likers(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [UserSummaryColumns.Row], total: Int) {
+        let sql = database as! any SQLDatabase
+        let filter: SQLQueryString = """
+            FROM model_likes l JOIN users u ON u.id = l.user_id
+            WHERE l.model_id = \(bind: modelID) AND u.status = 'active'
+            """
+        let total = try await sql.raw("SELECT COUNT(*) AS total \(filter)").first()?.decode(column: "total", as: Int.self) ?? 0
+        guard total > (page - 1) * perPage else { return ([], total) }
+        let rows = try await sql.raw("""
+            SELECT \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")) \(filter)
+            ORDER BY l.created_at DESC, l.id DESC LIMIT \(literal: perPage) OFFSET \(literal: (page - 1) * perPage)
+            """).all()
+        return (try rows.map { try UserSummaryColumns.Row(from: $0, prefix: "u_") }, total)
+    }
+
+    private func likeCount(_ modelID: UUID) async throws -> Int {
+        let sql = database as! any SQLDatabase
+        return try await sql.raw("SELECT like_count FROM models WHERE id = \(bind: modelID)").first()?
+            .decode(column: "like_count", as: Int.self) ?? 0
+    }
+}

@@ -1,0 +1,112 @@
+import Fluent
+import Foundation
+import HWC3DAPI
+
+/// Review decisions on models: approve, reject, feature, take down. Each is one transaction holding the change,
+/// the admin action record and the email to the owner, so none happens without the others.
+struct ModelModeration {
+    let services: AppServices
+    let database: any Database
+    let admin: AdminCaller
+
+    struct Decision: Codable {
+        var status: String
+        var featured: Bool?
+        var reason: String?
+    }
+
+    func approve(_ model: ModelAsset) async throws -> ModelAsset {
+        try requireStatus(model, in: [.pendingReview], action: "approved")
+        return try await decide(model, action: "model.approve", reason: nil) { model in
+            model.status = ModelAsset.Status.published.rawValue
+            model.rejectionReason = nil
+            if model.publishedAt == nil { model.publishedAt = Date() }
+        } email: { owner, model in
+            .modelApproved(name: owner.displayName, title: model.title, link: "\(services.settings.frontendURL)/models/\(model.slug)")
+        }
+    }
+
+    func reject(_ model: ModelAsset, reason: String) async throws -> ModelAsset {
+        let reason = try Self.validReason(reason)
+        try requireStatus(model, in: [.pendingReview], action: "rejected")
+        return try await decide(model, action: "model.reject", reason: reason) { model in
+            model.status = ModelAsset.Status.rejected.rawValue
+            model.rejectionReason = reason
+        } email: { owner, model in
+            .modelRejected(name: owner.displayName, title: model.title, reason: reason,
+                           link: "\(services.settings.frontendURL)/models/\(model.slug)/edit")
+        }
+    }
+
+    func feature(_ model: ModelAsset, featured: Bool) async throws -> ModelAsset {
+        try requireStatus(model, in: [.published], action: "featured")
+        return try await decide(model, action: featured ? "model.feature" : "model.unfeature", reason: nil) { model in
+            model.featured = featured
+        } email: { _, _ in nil }
+    }
+
+    func takeDown(_ model: ModelAsset, reason: String) async throws -> ModelAsset {
+        let reason = try Self.validReason(reason)
+        guard model.lifecycle != .takenDown else {
+            throw Problem.conflict("invalid-status-transition", "Already taken down", detail: "This model is already taken down.")
+        }
+        return try await decide(model, action: "model.takedown", reason: reason) { model in
+            model.status = ModelAsset.Status.takenDown.rawValue
+            model.takedownReason = reason
+            model.featured = false
+        } email: { owner, model in
+            .modelTakenDown(name: owner.displayName, title: model.title, reason: reason)
+        }
+    }
+
+    private func decide(
+        _ model: ModelAsset, action: String, reason: String?, change: @escaping @Sendable (ModelAsset) -> Void,
+        email: @escaping @Sendable (User, ModelAsset) -> MailTemplate?
+    ) async throws -> ModelAsset {
+        let before = Decision(status: model.status, featured: model.featured, reason: nil)
+        return try await database.transaction { db in
+            change(model)
+            try await model.update(on: db)
+            try await ModelCatalogueIndex.modelChanged(model, on: db)
+            let after = Decision(status: model.status, featured: model.featured, reason: reason)
+            try await AdminAudit.record(
+                admin: admin, action: action, targetType: "model", targetID: model.requireID().uuidString.lowercased(),
+                before: try Self.json(before), after: try Self.json(after), on: db)
+            if let owner = try await User.find(model.$owner.id, on: db), owner.status != .deleted, let template = email(owner, model) {
+                try await services.mailer.queue(template, to: owner.email, userID: owner.id, on: db)
+            }
+            return model
+        }
+    }
+
+    private func requireStatus(_ model: ModelAsset, in allowed: [ModelAsset.Status], action: String) throws {
+        guard allowed.contains(model.lifecycle), model.deletedAt == nil else {
+            throw Problem.conflict(
+                "invalid-status-transition", "Wrong status",
+                detail: "Only \(allowed.map(\.rawValue).joined(separator: " or ")) models can be \(action); this one is \(model.deletedAt == nil ? model.status : "deleted").")
+        }
+    }
+
+    static func validReason(_ raw: String) throws -> String {
+        let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (3...2000).contains(reason.count) else { throw Problem.validation(field: "reason", "must be 3 to 2000 characters") }
+        return reason
+    }
+
+    static func json(_ decision: Decision) throws -> String {
+        String(decoding: try JSONEncoder().encode(decision), as: UTF8.self)
+    }
+
+    /// The model's moderation history from the admin action log, oldest first.
+    static func history(of modelID: UUID, on database: any Database) async throws -> [Components.Schemas.ModerationEvent] {
+        try await AdminAction.query(on: database)
+            .filter(\.$targetType == "model").filter(\.$targetID == modelID.uuidString.lowercased())
+            .sort(\.$createdAt).all()
+            .map { action in
+                let after = action.after.flatMap { try? JSONDecoder().decode(Decision.self, from: Data($0.utf8)) }
+                return .init(
+                    action: action.action, adminId: action.actorUserID?.uuidString.lowercased(), reason: after?.reason,
+                    createdAt: action.createdAt ?? Date())
+            }
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import HWC3DAPI
+import SQLKit
+
+/// Runs catalogue queries in SQL, the same statements on SQLite and PostgreSQL except for the full-text part.
+/// A page costs three statements whatever the filters: the ordered ids of the page, their cards, and one
+/// `UNION ALL` statement carrying the total and the three facets; the last runs concurrently with the first two.
+///
+/// Facets follow the usual faceted-search rule: each facet is counted over the result with every filter applied
+/// except its own, so with `license=cc0` selected the license facet still shows how many `cc-by` models there
+/// would be. Category counts are per top-level category, a subcategory's models counted under their parent (what
+/// a sidebar lists; `GET /categories` has the tree). Only values with at least one model appear, most first.
+/// A model "has" format X when it has a file of format X whose analysis succeeded (`analysis_status = 'ready'`).
+struct ModelSearch {
+    let sql: any SQLDatabase
+    let settings: Settings
+
+    struct Result: Sendable {
+        let items: [Components.Schemas.ModelSummary]
+        let total: Int
+        let facets: Components.Schemas.ModelFacets
+    }
+
+    enum Facet { case category, format, license }
+
+    /// Weights of title, tags, creator and description, strongest first, for both engines' ranking functions.
+    static let weights = (title: 1.0, tags: 0.5, creator: 0.3, description: 0.1)
+
+    func run(_ criteria: ModelSearchCriteria) async throws -> Result {
+        let plan = try await Plan(criteria: criteria, sql: sql)
+        async let counts = counts(plan)
+        let ids = try await pageIDs(plan)
+        let items = try await ModelCards.load(ids: ids, on: sql, settings: settings)
+        let (total, facets) = try await counts
+        return Result(items: items, total: total, facets: facets)
+    }
+
+    // MARK: statements
+
+    private func pageIDs(_ plan: Plan) async throws -> [UUID] {
+        let criteria = plan.criteria
+        var from: SQLQueryString = "FROM models m"
+        var order: SQLQueryString
+        var includeText = true
+        switch criteria.sort {
+        case .relevance where plan.isPostgres:
+            let weights = Self.weights
+            order = """
+                ts_rank('{\(unsafeRaw: "\(weights.description),\(weights.creator),\(weights.tags),\(weights.title)")}',
+                        m.search_vector, to_tsquery('simple', \(bind: plan.textQuery)), 1) DESC
+                """
+        case .relevance:
+            // bm25 is only defined on rows of the full-text query itself, so the match becomes a join here.
+            let weights = Self.weights
+            from += """
+                 JOIN (SELECT d.model_id, bm25(models_fts, \(unsafeRaw: "\(weights.title), \(weights.tags), \(weights.creator), \(weights.description)")) AS rank
+                       FROM models_fts JOIN model_search_docs d ON d.doc_id = models_fts.rowid
+                       WHERE models_fts MATCH \(bind: plan.textQuery)) fts ON fts.model_id = m.id
+                """
+            order = "fts.rank"
+            includeText = false
+        case .newest:
+            if case .owner = criteria.scope { order = "m.created_at DESC" } else { order = "m.published_at DESC" }
+        case .popular: order = "m.download_count DESC"
+        case .likes: order = "m.like_count DESC"
+        case .views: order = "m.view_count DESC"
+        case .priceAsc: order = "m.price_cents ASC"
+        case .priceDesc: order = "m.price_cents DESC"
+        case .trending:
+            let since = UTCDay.string(dayNumber: UTCDay.number(Date()) - 6)
+            from += """
+                 LEFT JOIN (SELECT model_id, SUM(downloads) * 3 + SUM(likes) * 2 + SUM(views) AS score
+                            FROM model_daily_stats WHERE day >= \(bind: since) GROUP BY model_id) tr ON tr.model_id = m.id
+                """
+            order = "COALESCE(tr.score, 0) DESC"
+        }
+        let page = criteria.page
+        let rows = try await sql.raw("""
+            SELECT m.id \(from) WHERE \(plan.conditions(includeText: includeText))
+            ORDER BY \(order), m.id DESC LIMIT \(literal: page.perPage) OFFSET \(literal: (page.page - 1) * page.perPage)
+            """).all()
+        return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// The models matching everything but the facet filters are found once (`hits`, materialised), then the
+    /// total and each facet count that set with the other facets' filters applied.
+    private func counts(_ plan: Plan) async throws -> (Int, Components.Schemas.ModelFacets) {
+        func restricted(_ arm: SQLQueryString, excluding facet: Facet?, where extra: SQLQueryString? = nil) -> SQLQueryString {
+            let predicates = (extra.map { [$0] } ?? []) + plan.facetFilters(on: "h", excluding: facet)
+            return predicates.isEmpty ? arm : arm + " WHERE " + predicates.joined(separator: " AND ")
+        }
+        let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COUNT(*) AS n FROM hits h", excluding: nil)
+        let categoryArm = restricted("""
+            SELECT 'category', top.slug, top.name, COUNT(*) FROM hits h
+            JOIN categories c ON c.id = h.category_id JOIN categories top ON top.id = COALESCE(c.parent_id, c.id)
+            """, excluding: .category) + " GROUP BY top.slug, top.name"
+        let licenseArm = restricted("SELECT 'license', h.license, '', COUNT(*) FROM hits h", excluding: .license) + " GROUP BY h.license"
+        let formatArm = restricted(
+            "SELECT 'format', f.format, '', COUNT(DISTINCT f.model_id) FROM hits h JOIN model_files f ON f.model_id = h.id",
+            excluding: .format, where: "f.analysis_status = 'ready'") + " GROUP BY f.format"
+        let rows = try await sql.raw("""
+            WITH hits AS MATERIALIZED (
+                SELECT m.id, m.category_id, m.license FROM models m WHERE \(plan.conditions(excludingFacets: true)))
+            \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
+            """).all()
+        var total = 0
+        var categories: [Components.Schemas.FacetCount] = []
+        var formats: [Components.Schemas.FacetCount] = []
+        var licenses: [Components.Schemas.FacetCount] = []
+        for row in rows {
+            let facet = try row.decode(column: "facet", as: String.self)
+            let value = try row.decode(column: "value", as: String.self)
+            let count = try row.decode(column: "n", as: Int.self)
+            switch facet {
+            case "total": total = count
+            case "category": categories.append(.init(value: value, label: try row.decode(column: "label", as: String.self), count: count))
+            case "license": licenses.append(.init(value: value, label: FacetLabels.license(value), count: count))
+            default: formats.append(.init(value: value, label: FacetLabels.format(value), count: count))
+            }
+        }
+        let ordered: (Components.Schemas.FacetCount, Components.Schemas.FacetCount) -> Bool = {
+            $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value
+        }
+        return (total, .init(categories: categories.sorted(by: ordered), formats: formats.sorted(by: ordered), licenses: licenses.sorted(by: ordered)))
+    }
+}
+
+extension ModelSearch {
+    /// A criteria with its database-dependent parts resolved: category slug to ids, words to the engine's syntax.
+    struct Plan: Sendable {
+        let criteria: ModelSearchCriteria
+        let isPostgres: Bool
+        let categoryIDs: [UUID]?
+        /// `'chair':* & 'low':*` for PostgreSQL's `to_tsquery`, `"chair"* "low"*` for FTS5's MATCH: every word a
+        /// quoted prefix, all required. Words hold only letters and digits, so nothing in them is syntax.
+        let textQuery: String
+
+        init(criteria: ModelSearchCriteria, sql: any SQLDatabase) async throws {
+            self.criteria = criteria
+            isPostgres = sql.dialect.name == "postgresql"
+            textQuery = isPostgres
+                ? criteria.words.map { "'\($0)':*" }.joined(separator: " & ")
+                : criteria.words.map { "\"\($0)\"*" }.joined(separator: " ")
+            if let slug = criteria.categorySlug {
+                let rows = try await sql.raw("""
+                    SELECT c.id FROM categories c LEFT JOIN categories p ON p.id = c.parent_id
+                    WHERE c.slug = \(bind: slug) OR p.slug = \(bind: slug)
+                    """).all()
+                guard !rows.isEmpty else { throw Problem.validation(field: "category", "no category has this slug") }
+                categoryIDs = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+            } else {
+                categoryIDs = nil
+            }
+        }
+
+        /// The `WHERE` over `models m`: every filter, or every filter but the three facets' own.
+        func conditions(excludingFacets: Bool = false, includeText: Bool = true) -> SQLQueryString {
+            var parts: [SQLQueryString] = []
+            switch criteria.scope {
+            case .catalogue:
+                parts.append("m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL")
+            case .creator(let ownerID):
+                parts.append("m.owner_id = \(bind: ownerID) AND m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL")
+            case .owner(let ownerID, let status):
+                parts.append("m.owner_id = \(bind: ownerID) AND m.deleted_at IS NULL")
+                if let status { parts.append("m.status = \(bind: status.rawValue)") }
+            }
+            if includeText, !criteria.words.isEmpty {
+                if isPostgres {
+                    parts.append("m.search_vector @@ to_tsquery('simple', \(bind: textQuery))")
+                } else {
+                    parts.append("""
+                        m.id IN (SELECT d.model_id FROM models_fts JOIN model_search_docs d ON d.doc_id = models_fts.rowid
+                                 WHERE models_fts MATCH \(bind: textQuery))
+                        """)
+                }
+            }
+            if !excludingFacets { parts += facetFilters(on: "m", excluding: nil) }
+            for tag in criteria.tags {
+                parts.append("""
+                    EXISTS (SELECT 1 FROM model_tags mt JOIN tags t ON t.id = mt.tag_id
+                            WHERE mt.model_id = m.id AND t.name = \(bind: tag))
+                    """)
+            }
+            if let free = criteria.free { parts.append(free ? "m.price_cents = 0" : "m.price_cents > 0") }
+            if let value = criteria.minPrice { parts.append("m.price_cents >= \(bind: value)") }
+            if let value = criteria.maxPrice { parts.append("m.price_cents <= \(bind: value)") }
+            if let value = criteria.minPolys { parts.append("m.triangle_count >= \(bind: value)") }
+            if let value = criteria.maxPolys { parts.append("m.triangle_count <= \(bind: value)") }
+            if let value = criteria.animated { parts.append("m.animated = \(bind: value)") }
+            if let value = criteria.rigged { parts.append("m.rigged = \(bind: value)") }
+            if let value = criteria.featured { parts.append("m.featured = \(bind: value)") }
+            if let key = criteria.creatorKey {
+                parts.append(key.isEmpty ? "1 = 0" : "m.owner_id IN (SELECT u.id FROM users u WHERE u.username_key = \(bind: key))")
+            }
+            return parts.joined(separator: " AND ")
+        }
+
+        /// The category, format and license filters over the models under `alias`, but `facet`'s own.
+        func facetFilters(on alias: String, excluding facet: Facet?) -> [SQLQueryString] {
+            var parts: [SQLQueryString] = []
+            if facet != .category, let categoryIDs { parts.append("\(ident: alias).category_id IN (\(binds: categoryIDs))") }
+            if facet != .license, let license = criteria.license { parts.append("\(ident: alias).license = \(bind: license)") }
+            if facet != .format, let format = criteria.format {
+                parts.append("""
+                    EXISTS (SELECT 1 FROM model_files mf
+                            WHERE mf.model_id = \(ident: alias).id AND mf.format = \(bind: format) AND mf.analysis_status = 'ready')
+                    """)
+            }
+            return parts
+        }
+    }
+}
+
+/// Human labels of facet values.
+enum FacetLabels {
+    static func license(_ value: String) -> String {
+        switch value {
+        case "cc0": "CC0"
+        case "cc-by": "CC BY"
+        case "cc-by-sa": "CC BY-SA"
+        case "cc-by-nc": "CC BY-NC"
+        case "standard": "Standard"
+        case "editorial": "Editorial"
+        default: value
+        }
+    }
+
+    static func format(_ value: String) -> String {
+        switch value {
+        case "gltf": "glTF"
+        case "blend": "Blender"
+        default: value.uppercased()
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// The words search sees. Documents and queries both pass through here, so the two databases index and look up
+/// exactly the same words: PostgreSQL's parser would otherwise keep `example.com` or `foo-bar` whole where SQLite's
+/// FTS5 splits them, and the same query would find different models on each. A word is a run of letters and digits
+/// (after NFC, lower-cased); everything else separates words and is never passed to either engine.
+enum SearchWords {
+    /// Longer words are cut to this, in documents and queries alike (PostgreSQL refuses lexemes over 2,047 bytes).
+    static let maxWordLength = 64
+    /// A query's words beyond this are ignored: each costs an index lookup and none helps past a handful.
+    static let maxQueryWords = 8
+
+    static func words(in text: String) -> [String] {
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        func flush() {
+            if !current.isEmpty { words.append(String(String(current).lowercased().prefix(maxWordLength))) }
+            current = String.UnicodeScalarView()
+        }
+        for scalar in text.precomposedStringWithCanonicalMapping.unicodeScalars {
+            if isWordScalar(scalar) { current.append(scalar) } else { flush() }
+        }
+        flush()
+        return words
+    }
+
+    /// The distinct words of a query, in the order typed; empty when nothing searchable is left.
+    static func queryWords(_ query: String) -> [String] {
+        var seen = Set<String>()
+        return Array(words(in: query).filter { seen.insert($0).inserted }.prefix(maxQueryWords))
+    }
+
+    static func document(_ text: String) -> String { words(in: text).joined(separator: " ") }
+
+    private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .decimalNumber, .letterNumber, .otherNumber:
+            true
+        default:
+            false
+        }
+    }
+}
+
+/// Keeps the full-text index in step with models. Maintained by the application, not by triggers: a model's
+/// document spans three tables (title and description in `models`, tags in `model_tags`, the creator's names in
+/// `users`), and one Swift code path serves both databases. Call `refresh(modelID:on:)` inside the transaction
+/// that changes a model's title, description or tags, and `refresh(ownerID:on:)` when a user's username or
+/// display name changes.
+///
+/// - PostgreSQL: `models.search_vector`, weighted title A, tags B, creator C, description D, under a GIN index.
+/// - SQLite: the FTS5 table `models_fts(title, tags, creator, description)`, whose rowid is the `doc_id` that
+///   `model_search_docs` assigns each model, so a refresh replaces one row by key instead of scanning the table.
+enum ModelSearchIndex {
+    /// Rows read and written per statement in bulk refreshes.
+    static let batchSize = 500
+
+    static func refresh(modelID: UUID, on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await write(try await documents(where: "m.id = \(bind: modelID)", on: sql), on: sql)
+    }
+
+    /// Every model of one creator, whose names are part of each model's document.
+    static func refresh(ownerID: UUID, on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        let documents = try await documents(where: "m.owner_id = \(bind: ownerID)", on: sql)
+        for start in stride(from: 0, to: documents.count, by: batchSize) {
+            try await write(Array(documents[start..<min(start + batchSize, documents.count)]), on: sql)
+        }
+    }
+
+    /// Re-indexes every model, in batches, and drops entries of models that no longer exist. For bulk imports,
+    /// restores and `hwc3d reindex-search`; returns how many models were indexed.
+    @discardableResult
+    static func rebuild(on database: any Database) async throws -> Int {
+        let sql = database as! any SQLDatabase
+        var after: UUID?
+        var total = 0
+        while true {
+            let condition: SQLQueryString = after.map { "m.id > \(bind: $0)" } ?? "1 = 1"
+            let batch = try await documents(where: condition + " ORDER BY m.id LIMIT \(literal: batchSize)", on: sql)
+            guard let last = batch.last else { break }
+            try await write(batch, on: sql)
+            total += batch.count
+            after = last.modelID
+        }
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("DELETE FROM models_fts WHERE rowid NOT IN (SELECT doc_id FROM model_search_docs)").run()
+        }
+        return total
+    }
+
+    struct Document: Sendable {
+        let modelID: UUID
+        let title, tags, creator, description: String
+    }
+
+    private static func documents(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> [Document] {
+        let tagList: SQLQueryString = sql.dialect.name == "postgresql"
+            ? "string_agg(t.name, ' ')" : "group_concat(t.name, ' ')"
+        let rows = try await sql.raw("""
+            SELECT m.id, m.title, m.description, u.username, u.display_name,
+                   (SELECT \(tagList) FROM model_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.model_id = m.id) AS tag_list
+            FROM models m JOIN users u ON u.id = m.owner_id
+            WHERE \(condition)
+            """).all()
+        return try rows.map { row in
+            Document(
+                modelID: try row.decode(column: "id", as: UUID.self),
+                title: SearchWords.document(try row.decode(column: "title", as: String.self)),
+                tags: SearchWords.document(try row.decode(column: "tag_list", as: String?.self) ?? ""),
+                creator: SearchWords.document(
+                    try row.decode(column: "username", as: String.self) + " " + row.decode(column: "display_name", as: String.self)),
+                description: SearchWords.document(try row.decode(column: "description", as: String.self)))
+        }
+    }
+
+    private static func write(_ documents: [Document], on sql: any SQLDatabase) async throws {
+        guard !documents.isEmpty else { return }
+        if sql.dialect.name == "postgresql" {
+            let values = documents.map { document -> SQLQueryString in
+                "(\(bind: document.modelID), \(bind: document.title), \(bind: document.tags), \(bind: document.creator), \(bind: document.description))"
+            }
+            try await sql.raw("""
+                UPDATE models AS m SET search_vector =
+                    setweight(to_tsvector('simple', v.title), 'A') || setweight(to_tsvector('simple', v.tags), 'B') ||
+                    setweight(to_tsvector('simple', v.creator), 'C') || setweight(to_tsvector('simple', v.description), 'D')
+                FROM (VALUES \(values.joined(separator: ", "))) AS v(id, title, tags, creator, description)
+                WHERE m.id = v.id
+                """).run()
+        } else {
+            let ids = documents.map(\.modelID)
+            let newDocs = ids.map { "(\(bind: $0))" as SQLQueryString }
+            try await sql.raw("INSERT INTO model_search_docs (model_id) VALUES \(newDocs.joined(separator: ", ")) ON CONFLICT (model_id) DO NOTHING").run()
+            var docIDs: [UUID: Int] = [:]
+            for row in try await sql.raw("SELECT doc_id, model_id FROM model_search_docs WHERE model_id IN (\(binds: ids))").all() {
+                docIDs[try row.decode(column: "model_id", as: UUID.self)] = try row.decode(column: "doc_id", as: Int.self)
+            }
+            guard !docIDs.isEmpty else { return }
+            try await sql.raw("DELETE FROM models_fts WHERE rowid IN (\(binds: Array(docIDs.values)))").run()
+            let rows = documents.compactMap { document -> SQLQueryString? in
+                guard let docID = docIDs[document.modelID] else { return nil }
+                return "(\(bind: docID), \(bind: document.title), \(bind: document.tags), \(bind: document.creator), \(bind: document.description))"
+            }
+            guard !rows.isEmpty else { return }
+            try await sql.raw("INSERT INTO models_fts (rowid, title, tags, creator, description) VALUES \(rows.joined(separator: ", "))").run()
+        }
+    }
+}
+
+/// `hwc3d reindex-search`: rebuilds the full-text index, after a bulk import or a restore.
+struct ReindexSearchCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Rebuilds the full-text search index of every model." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let started = Date()
+        let count = try await ModelSearchIndex.rebuild(on: context.application.db)
+        context.console.print("Indexed \(count) models in \(String(format: "%.1f", Date().timeIntervalSince(started))) s.")
+    }
+}
+
+/// PostgreSQL: the `search_vector` column and its GIN index. SQLite: the FTS5 table and the table that gives each
+/// model the integer key FTS5 rows need. Models that exist already are indexed on the way.
+struct CreateModelSearchIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("ALTER TABLE models ADD COLUMN search_vector tsvector").run()
+            try await sql.raw("CREATE INDEX models_search_idx ON models USING GIN (search_vector)").run()
+        } else {
+            try await sql.raw("""
+                CREATE TABLE model_search_docs (
+                    doc_id INTEGER PRIMARY KEY,
+                    model_id UUID NOT NULL UNIQUE REFERENCES models (id) ON DELETE CASCADE)
+                """).run()
+            // Words arrive already split and lower-cased by `SearchWords`; diacritics are kept, as PostgreSQL's
+            // `simple` configuration keeps them. Prefix indexes make the `word*` lookups of short words cheap.
+            try await sql.raw("""
+                CREATE VIRTUAL TABLE models_fts USING fts5(
+                    title, tags, creator, description, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')
+                """).run()
+        }
+        try await ModelSearchIndex.rebuild(on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP INDEX IF EXISTS models_search_idx").run()
+            try await sql.raw("ALTER TABLE models DROP COLUMN IF EXISTS search_vector").run()
+        } else {
+            try await sql.raw("DROP TABLE IF EXISTS models_fts").run()
+            try await sql.raw("DROP TABLE IF EXISTS model_search_docs").run()
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Fluent
+import Foundation
+import Logging
+import MeshInspector
+import NIOPosix
+
+/// Gives a model without pictures a rendered one: a software render of an analysed file's geometry
+/// (`MeshInspector.geometry` then `PreviewRenderer`), stored through the gallery like an upload and marked
+/// `generated`. Enqueued with the analysis result that makes it possible (`enqueueIfWanted`).
+///
+/// Running twice, or after the creator uploaded an image, changes nothing: the gallery is checked again under its
+/// lock before anything is recorded. A file that cannot be drawn (only points, compressed primitives...) ends the
+/// job quietly, since retrying cannot help; storage trouble throws so the queue retries later.
+struct RenderModelPreviewJob: JobHandler {
+    static let kind = "render_model_preview"
+    struct Payload: Codable {
+        let modelID: UUID
+        let fileID: UUID
+    }
+
+    let services: AppServices
+    let threadPool: NIOThreadPool
+    let limits: InspectionLimits
+    var options = PreviewRenderOptions.standard
+    var maxTriangles = MeshInspector.defaultPreviewTriangles
+
+    /// Called in the transaction that records a file's analysis: queues a render when the analysis succeeded and the
+    /// model has no image yet, so the job exists exactly when that result does.
+    static func enqueueIfWanted(after file: ModelFileRecord, on database: any Database) async throws {
+        guard file.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue, let fileID = file.id else { return }
+        let modelID = file.$model.id
+        guard try await ModelImageRecord.query(on: database).filter(\.$model.$id == modelID).count() == 0 else { return }
+        let payload = String(decoding: try JSONEncoder().encode(Payload(modelID: modelID, fileID: fileID)), as: UTF8.self)
+        try await JobRecord(kind: kind, payload: payload, runAt: Date(), maxAttempts: 3).create(on: database)
+    }
+
+    func run(payload: String, database: any Database, logger: Logger) async throws {
+        let job = try JSONDecoder().decode(Payload.self, from: Data(payload.utf8))
+        guard let file = try await ModelFileRecord.find(job.fileID, on: database), file.$model.id == job.modelID,
+              file.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue,
+              let model = try await ModelAsset.find(job.modelID, on: database), model.deletedAt == nil,
+              try await ModelImageRecord.query(on: database).filter(\.$model.$id == job.modelID).count() == 0
+        else { return }
+
+        let copy = try await services.storage.fetchToLocalFile(key: file.storageKey)
+        defer { copy.discard() }
+        let (limits, options, maxTriangles) = (self.limits, self.options, self.maxTriangles)
+        let started = ContinuousClock.now
+        let rendered: Result<PreviewImage, MeshInspectionError> = try await threadPool.runIfActive {
+            do {
+                let geometry = try MeshInspector.geometry(fileAt: copy.path, limits: limits, maxTriangles: maxTriangles)
+                return .success(try PreviewRenderer.render(geometry, options: options))
+            } catch let error as MeshInspectionError {
+                return .failure(error)
+            } catch {
+                return .failure(MeshInspectionError(.malformed, "The file could not be read."))
+            }
+        }
+        let picture: PreviewImage
+        switch rendered {
+        case .success(let image):
+            picture = image
+        case .failure(let error):
+            logger.info("no preview rendered", metadata: ["file": "\(job.fileID)", "reason": "\(error.reason)"])
+            return
+        }
+        let png: Data
+        do {
+            png = try await services.images.png(rgb: picture.pixels, width: picture.width, height: picture.height)
+        } catch let failure as ImageProcessor.RawPixelsFailure {
+            logger.error("rendered preview could not be encoded", metadata: ["file": "\(job.fileID)", "error": "\(failure)"])
+            return
+        }
+
+        let gallery = ModelImageService(services: services, database: database, logger: logger)
+        let outcome = try await gallery.addGeneratedPreview(png: png, modelID: job.modelID, ownerID: model.$owner.id)
+        let elapsed = ContinuousClock.now - started
+        switch outcome {
+        case .stored(let imageID):
+            logger.info("preview rendered", metadata: [
+                "model": "\(job.modelID)", "image": "\(imageID)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ])
+        case .skipped(let reason):
+            logger.info("preview not kept", metadata: ["model": "\(job.modelID)", "reason": "\(reason)"])
+        }
+    }
+}

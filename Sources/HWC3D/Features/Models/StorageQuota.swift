@@ -1,0 +1,26 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Bytes a user keeps in storage: every file and image of their models, deleted models included (buyers still
+/// download those).
+enum StorageQuota {
+    static func used(by ownerID: UUID, on database: any Database) async throws -> Int64 {
+        guard let sql = database as? any SQLDatabase else { return 0 }
+        let row = try await sql.raw("""
+            SELECT CAST((SELECT COALESCE(SUM(size_bytes), 0) FROM model_files WHERE owner_id = \(bind: ownerID))
+                 + (SELECT COALESCE(SUM(size_bytes), 0) FROM model_images WHERE owner_id = \(bind: ownerID)) AS BIGINT) AS used
+            """).first()
+        return try row?.decode(column: "used", as: Int64.self) ?? 0
+    }
+
+    static func left(for ownerID: UUID, settings: Settings, on database: any Database) async throws -> Int64 {
+        max(0, settings.storageQuotaBytes - (try await used(by: ownerID, on: database)))
+    }
+
+    static func exceeded(quota: Int64) -> Problem {
+        Problem(
+            .payloadTooLarge, "quota-exceeded", "Storage quota exceeded",
+            detail: "This upload would take you past your storage quota of \(ByteCountFormatting.describe(Int(quota))). Remove files or images you no longer need.")
+    }
+}
