@@ -320,6 +320,17 @@ struct PlatformTests {
         }
     }
 
+    @Test("an unparsable query string is a 400 problem, never a 500")
+    func malformedQueryString() async throws {
+        try await withServer { server in
+            for path in ["/api/v1/models?&per_page=2", "/api/v1/users?&&q=a"] {
+                let response = try await server.request(.GET, path)
+                #expect(response.status == .badRequest, "\(path): \(response.text)")
+                #expect(response.problemType == "malformed-request", "\(path)")
+            }
+        }
+    }
+
     @Test("error responses of a rate-limited route carry the RateLimit headers too")
     func rateLimitHeadersOnErrors() async throws {
         try await waitForFreshWindow(seconds: 3600)

@@ -46,16 +46,28 @@ struct CatalogueResponseCache: ServerMiddleware {
         if let entry = store.fresh(key, stamp: stamp, now: now, lifetime: lifetime) {
             return (HTTPResponse(status: .ok, headerFields: entry.headers), HTTPBody(entry.bytes))
         }
-        let (response, responseBody) = try await next(request, body, metadata)
-        guard response.status == .ok, let responseBody else { return (response, responseBody) }
-        let bytes: [UInt8]
-        do {
-            bytes = try await [UInt8](collecting: responseBody, upTo: Self.maxBytes)
-        } catch {
-            return (response, responseBody)
+        // One request computes a missing answer; the others asking for it meanwhile wait for that one, so an
+        // expired popular page costs one search, not one per waiting connection.
+        let (flight, leads) = store.flight(key)
+        guard leads else {
+            guard let entry = try await flight.wait() else { return try await next(request, body, metadata) }
+            return (HTTPResponse(status: .ok, headerFields: entry.headers), HTTPBody(entry.bytes))
         }
-        store.keep(key, Entry(stamp: stamp, storedAt: now, headers: response.headerFields, bytes: bytes), now: now, lifetime: lifetime)
-        return (response, HTTPBody(bytes))
+        do {
+            let (response, responseBody) = try await next(request, body, metadata)
+            guard response.status == .ok, let responseBody,
+                let bytes = try? await [UInt8](collecting: responseBody, upTo: Self.maxBytes)
+            else {
+                store.land(key, flight, with: .success(nil), now: now, lifetime: lifetime)
+                return (response, responseBody)
+            }
+            let entry = Entry(stamp: stamp, storedAt: now, headers: response.headerFields, bytes: bytes)
+            store.land(key, flight, with: .success(entry), now: now, lifetime: lifetime)
+            return (response, HTTPBody(bytes))
+        } catch {
+            store.land(key, flight, with: .failure(error), now: now, lifetime: lifetime)
+            throw error
+        }
     }
 
     /// The newest change to any model, as seconds since 1970 (0 for an empty catalogue); one probe of the
@@ -72,25 +84,73 @@ struct CatalogueResponseCache: ServerMiddleware {
         let bytes: [UInt8]
     }
 
+    /// A computation under way; those who wait for it get its outcome.
+    final class Flight: Sendable {
+        private struct State {
+            var outcome: Result<Entry?, any Error>?
+            var waiters: [CheckedContinuation<Entry?, any Error>] = []
+        }
+        private let state = NIOLockedValueBox(State())
+
+        func wait() async throws -> Entry? {
+            try await withCheckedThrowingContinuation { continuation in
+                let outcome = state.withLockedValue { state in
+                    if state.outcome == nil { state.waiters.append(continuation) }
+                    return state.outcome
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        }
+
+        func finish(_ outcome: Result<Entry?, any Error>) {
+            let waiters = state.withLockedValue { state in
+                state.outcome = outcome
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(with: outcome) }
+        }
+    }
+
     private final class Store: Sendable {
-        private let entries = NIOLockedValueBox<[String: Entry]>([:])
+        private struct State {
+            var entries: [String: Entry] = [:]
+            var flights: [String: Flight] = [:]
+        }
+        private let state = NIOLockedValueBox(State())
 
         func fresh(_ key: String, stamp: Double, now: Date, lifetime: TimeInterval) -> Entry? {
-            guard let entry = entries.withLockedValue({ $0[key] }), entry.stamp == stamp,
+            guard let entry = state.withLockedValue({ $0.entries[key] }), entry.stamp == stamp,
                 now.timeIntervalSince(entry.storedAt) < lifetime
             else { return nil }
             return entry
         }
 
-        func keep(_ key: String, _ entry: Entry, now: Date, lifetime: TimeInterval) {
-            entries.withLockedValue { entries in
-                if entries.count >= CatalogueResponseCache.capacity {
-                    entries = entries.filter { $0.value.stamp == entry.stamp && now.timeIntervalSince($0.value.storedAt) < lifetime }
-                    // Still full of fresh answers: start over rather than track recency on every hit.
-                    if entries.count >= CatalogueResponseCache.capacity { entries.removeAll(keepingCapacity: true) }
-                }
-                entries[key] = entry
+        /// The computation under way for `key`, and whether the caller has just started it (and must land it).
+        func flight(_ key: String) -> (Flight, leads: Bool) {
+            state.withLockedValue { state in
+                if let running = state.flights[key] { return (running, false) }
+                let flight = Flight()
+                state.flights[key] = flight
+                return (flight, true)
             }
+        }
+
+        /// Ends `flight`, keeping its answer if it has one, and tells those waiting.
+        func land(_ key: String, _ flight: Flight, with outcome: Result<Entry?, any Error>, now: Date, lifetime: TimeInterval) {
+            state.withLockedValue { state in
+                state.flights[key] = nil
+                guard case .success(let entry?) = outcome else { return }
+                if state.entries.count >= CatalogueResponseCache.capacity {
+                    state.entries = state.entries.filter {
+                        $0.value.stamp == entry.stamp && now.timeIntervalSince($0.value.storedAt) < lifetime
+                    }
+                    // Still full of fresh answers: start over rather than track recency on every hit.
+                    if state.entries.count >= CatalogueResponseCache.capacity { state.entries.removeAll(keepingCapacity: true) }
+                }
+                state.entries[key] = entry
+            }
+            flight.finish(outcome)
         }
     }
 }

@@ -10,7 +10,8 @@ import SQLKit
 /// except its own, so with `license=cc0` selected the license facet still shows how many `cc-by` models there
 /// would be. Category counts are per top-level category, a subcategory's models counted under their parent (what
 /// a sidebar lists; `GET /categories` has the tree). Only values with at least one model appear, most first.
-/// A model "has" format X when it has a file of format X whose analysis succeeded (`analysis_status = 'ready'`).
+/// A model "has" format X when its card lists X (`models.formats`: its files whose analysis did not fail), so
+/// the filter, the facet and the cards agree, and neither needs a join to `model_files`.
 struct ModelSearch {
     let sql: any SQLDatabase
     let settings: Settings
@@ -85,8 +86,8 @@ struct ModelSearch {
     /// The models matching everything but the facet filters are found once (`hits`, materialised), then the
     /// total and each facet count that set with the other facets' filters applied.
     private func counts(_ plan: Plan) async throws -> (Int, Components.Schemas.ModelFacets) {
-        func restricted(_ arm: SQLQueryString, excluding facet: Facet?, where extra: SQLQueryString? = nil) -> SQLQueryString {
-            let predicates = (extra.map { [$0] } ?? []) + plan.facetFilters(on: "h", excluding: facet)
+        func restricted(_ arm: SQLQueryString, excluding facet: Facet?) -> SQLQueryString {
+            let predicates = plan.facetFilters(on: "h", excluding: facet)
             return predicates.isEmpty ? arm : arm + " WHERE " + predicates.joined(separator: " AND ")
         }
         let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COUNT(*) AS n FROM hits h", excluding: nil)
@@ -95,12 +96,14 @@ struct ModelSearch {
             JOIN categories c ON c.id = h.category_id JOIN categories top ON top.id = COALESCE(c.parent_id, c.id)
             """, excluding: .category) + " GROUP BY top.slug, top.name"
         let licenseArm = restricted("SELECT 'license', h.license, '', COUNT(*) FROM hits h", excluding: .license) + " GROUP BY h.license"
+        let formatValues = ModelSearchCriteria.formats.map { "SELECT '\(unsafeRaw: $0)' AS value" as SQLQueryString }
         let formatArm = restricted(
-            "SELECT 'format', f.format, '', COUNT(DISTINCT f.model_id) FROM hits h JOIN model_files f ON f.model_id = h.id",
-            excluding: .format, where: "f.analysis_status = 'ready'") + " GROUP BY f.format"
+            "SELECT 'format', fmt.value, '', COUNT(*) FROM hits h JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt"
+                + " ON (',' || h.formats || ',') LIKE ('%,' || fmt.value || ',%')",
+            excluding: .format) + " GROUP BY fmt.value"
         let rows = try await sql.raw("""
             WITH hits AS MATERIALIZED (
-                SELECT m.id, m.category_id, m.license FROM models m WHERE \(plan.conditions(excludingFacets: true)))
+                SELECT m.id, m.category_id, m.license, m.formats FROM models m WHERE \(plan.conditions(excludingFacets: true)))
             \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
             """).all()
         var total = 0
@@ -202,10 +205,7 @@ extension ModelSearch {
             if facet != .category, let categoryIDs { parts.append("\(ident: alias).category_id IN (\(binds: categoryIDs))") }
             if facet != .license, let license = criteria.license { parts.append("\(ident: alias).license = \(bind: license)") }
             if facet != .format, let format = criteria.format {
-                parts.append("""
-                    EXISTS (SELECT 1 FROM model_files mf
-                            WHERE mf.model_id = \(ident: alias).id AND mf.format = \(bind: format) AND mf.analysis_status = 'ready')
-                    """)
+                parts.append("(',' || \(ident: alias).formats || ',') LIKE \(bind: "%,\(format),%")")
             }
             return parts
         }

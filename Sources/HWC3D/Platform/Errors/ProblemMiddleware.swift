@@ -53,6 +53,11 @@ struct ProblemMiddleware: AsyncMiddleware {
                 return Problem(status, "malformed-request", status.reasonPhrase, detail: serverError.causeDescription)
             default:
                 if let abort = serverError.underlyingError as? any AbortError { return problem(for: abort) }
+                // The runtime reports an unparsable query string (`?&a=1`) with its internal ParsingError and a 500;
+                // it is the client's malformed request, so it is a 400.
+                if String(reflecting: type(of: serverError.underlyingError)).hasSuffix(".ParsingError") {
+                    return .malformed("The query string could not be parsed.")
+                }
                 return internalError
             }
         case let decoding as DecodingError:
