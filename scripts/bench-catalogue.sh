@@ -49,59 +49,12 @@ UNCACHED_ROUTES="${BENCH_UNCACHED_ROUTES-$LIST_ROUTES}"
 WRK_ARGS=(-t2 "-c$CONNECTIONS" --latency)
 OUT_MD="$ROOT/bench-catalogue-results.md"
 
-log() { printf '==> %s\n' "$*" >&2; }
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/hwc3d-bench-catalogue.XXXXXX")"
-SERVER_PID=""
-SERVER_LOG=""
-
-stop_server() {
-  [[ -n "$SERVER_PID" ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT
-  stop_server
-  if [[ "$rc" -ne 0 && -n "$SERVER_LOG" && -s "$SERVER_LOG" ]]; then
-    echo "---- last lines of the server log ($SERVER_LOG) ----" >&2
-    tail -n 40 "$SERVER_LOG" >&2 || true
-  fi
-  pg_stop || true
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+BENCH_NAME=bench-catalogue.sh
+# shellcheck source=scripts/lib-bench.sh
+source "$ROOT/scripts/lib-bench.sh"
 
 bash "$ROOT/scripts/ensure-deps.sh" bench
-
-read -r -a build_flags <<<"${SWIFT_BUILD_FLAGS:-}"
-if [[ -n "${BENCH_BIN:-}" ]]; then
-  BIN="$BENCH_BIN"
-else
-  # Its own scratch directory, so the release build never invalidates the debug one the tests use.
-  log "swift build -c release --scratch-path .build-release ${build_flags[*]}"
-  swift build -c release --scratch-path .build-release "${build_flags[@]}"
-  BIN="$(swift build -c release --scratch-path .build-release --show-bin-path "${build_flags[@]}")/hwc3d"
-fi
-[[ -x "$BIN" ]] || {
-  echo "bench-catalogue.sh: no executable at $BIN" >&2
-  exit 1
-}
+release_binary
 
 JWT_SECRET_VALUE="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 
@@ -130,19 +83,7 @@ start_server() { # db url [VAR=value...]
   server_env "$db" "$url"
   env -u DATABASE_URL "${ENV_ARGS[@]}" "${@:3}" HOST=127.0.0.1 PORT="$port" "$BIN" serve </dev/null >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "bench-catalogue.sh: the server exited during start-up" >&2
-      SERVER_PID=""
-      return 1
-    fi
-    if curl -fsS -o /dev/null --max-time 2 "$BASE/health" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  echo "bench-catalogue.sh: /health did not answer within 60 s" >&2
-  return 1
+  wait_until_healthy
 }
 
 bench_route() { # dir path [label suffix]
