@@ -11,10 +11,11 @@ final class AppServices: Sendable {
     let jobs: JobQueue
     let mailer: Mailer
     let rateLimiter: RateLimiter
+    let payments: PaymentProviders
     let totpBox: SecretBox
 
     init(settings: Settings, tokens: TokenSigner, passwords: PasswordHasher, storage: any FileStorage,
-         images: ImageProcessor, jobs: JobQueue, mailer: Mailer, rateLimiter: RateLimiter) {
+         images: ImageProcessor, jobs: JobQueue, mailer: Mailer, rateLimiter: RateLimiter, payments: PaymentProviders) {
         self.settings = settings
         self.tokens = tokens
         self.passwords = passwords
@@ -23,6 +24,7 @@ final class AppServices: Sendable {
         self.jobs = jobs
         self.mailer = mailer
         self.rateLimiter = rateLimiter
+        self.payments = payments
         self.totpBox = SecretBox(serverSecret: settings.jwtSecret, purpose: "totp")
     }
 }

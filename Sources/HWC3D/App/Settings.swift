@@ -86,6 +86,8 @@ public struct Settings: Sendable {
     public var storageQuotaBytes: Int64 = 5 * 1024 * 1024 * 1024
     /// How long a catalogue answer may be reused (`CatalogueResponseCache`); 0 turns the cache off, as in tests.
     public var catalogueCacheSeconds: Int = 10
+    /// Which payment providers checkout offers and how to reach them (PaymentSettings.swift).
+    public var payments: Payments = Payments(sandboxEnabled: true, currency: "USD", stripe: nil, paypal: nil, webhookToleranceSeconds: 300)
 
     public var isProduction: Bool { appEnv == .production }
     /// Cookies lose `Secure` only on a developer's plain-HTTP machine.
@@ -238,7 +240,8 @@ public struct Settings: Sendable {
             modelUploadMaxBytes: try env.integer("MODEL_UPLOAD_MAX_BYTES", default: 100 * 1024 * 1024, range: 1024...(2 << 30)),
             imageUploadMaxBytes: try env.integer("IMAGE_UPLOAD_MAX_BYTES", default: 10 * 1024 * 1024, range: 1024...(100 << 20)),
             storageQuotaBytes: Int64(try env.integer("STORAGE_QUOTA_BYTES", default: 5 << 30, range: 1024...(1 << 50))),
-            catalogueCacheSeconds: try env.integer("CATALOGUE_CACHE_SECONDS", default: appEnv == .testing ? 0 : 10, range: 0...3600)
+            catalogueCacheSeconds: try env.integer("CATALOGUE_CACHE_SECONDS", default: appEnv == .testing ? 0 : 10, range: 0...3600),
+            payments: try Payments.load(from: env, production: appEnv == .production)
         )
     }
 

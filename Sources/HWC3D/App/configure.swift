@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -31,6 +32,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
     Migrations.register(in: app)
 
     let jobs = JobQueue()
+    let paymentsClient = HTTPClient(
+        eventLoopGroupProvider: .shared(app.eventLoopGroup),
+        configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(30))))
+    app.lifecycle.use(HTTPClientShutdown(client: paymentsClient))
     let services = AppServices(
         settings: settings,
         tokens: await TokenSigner(secret: settings.jwtSecret),
@@ -39,7 +44,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         images: ImageProcessor(threadPool: app.threadPool),
         jobs: jobs,
         mailer: Mailer(from: settings.mailFrom, jobs: jobs),
-        rateLimiter: RateLimiter())
+        rateLimiter: RateLimiter(),
+        payments: PaymentProviders(settings: settings.payments, httpClient: paymentsClient))
     app.services = services
 
     let transport: any MailTransport =
@@ -121,6 +127,16 @@ enum Migrations {
         CreateModelSearchIndex(),
         UpdateModelsAddUpdatedAtIndex(),
         UpdateModelImagesAddGenerated(),
+        // Marketplace (issue 4).
+        CreatePlatformSettings(),
+        CreateCartItems(),
+        CreateTransactions(),
+        CreatePurchases(),
+        CreateLedgerEntries(),
+        CreateRefundRequests(),
+        CreatePayouts(),
+        CreateIdempotencyKeys(),
+        CreateWebhookEvents(),
     ]
 
     static func register(in app: Application) {

@@ -30,6 +30,19 @@ enum ModelAccess {
         throw notFound
     }
 
+    /// A model the caller may see, or one they bought and can no longer see (archived, made private, deleted by
+    /// its owner): buyers keep what they paid for, except after a takedown.
+    static func downloadable(_ key: String, caller: Caller?, on database: any Database) async throws -> ModelAsset {
+        do {
+            return try await visible(key, caller: caller, on: database)
+        } catch let problem as Problem where problem.status == .notFound {
+            guard let caller, let model = try await find(key, on: database, allowSlug: false), model.lifecycle != .takenDown,
+                try await Purchase.owns(buyerID: caller.userID, modelID: model.requireID(), on: database)
+            else { throw problem }
+            return model
+        }
+    }
+
     /// The owner (while not deleted) or a moderating admin session.
     static func canSeeAnything(_ caller: Caller, model: ModelAsset, on database: any Database) async throws -> Bool {
         if model.$owner.id == caller.userID, model.deletedAt == nil { return true }

@@ -75,6 +75,9 @@ enum UTCDay {
 
     static func string(_ date: Date) -> String { string(dayNumber: number(date)) }
 
+    /// `days` whole days of 86,400 s later (earlier when negative): holding periods and refund windows.
+    static func adding(days: Int, to date: Date) -> Date { date.addingTimeInterval(TimeInterval(days) * 86_400) }
+
     /// Howard Hinnant's days-to-civil conversion: exact for any day, and no `Calendar` or formatter per call.
     static func string(dayNumber: Int) -> String {
         let z = dayNumber + 719_468

@@ -16,7 +16,11 @@ enum ModelEntitlement: Equatable {
 
     static func check(_ model: ModelAsset, caller: Caller?, on database: any Database) async throws -> ModelEntitlement {
         if let caller, caller.userID == model.$owner.id { return .owner }
-        // Buyers keep access after an owner deletes or archives a model; purchases arrive with the marketplace.
+        // Buyers keep access after the owner archives, unlists or deletes a model; a takedown ends it for everyone.
+        if let caller, model.lifecycle != .takenDown,
+            try await Purchase.owns(buyerID: caller.userID, modelID: model.requireID(), on: database) {
+            return .purchased
+        }
         guard model.lifecycle == .published, model.deletedAt == nil else {
             if let caller, try await ModelAccess.isModerator(caller, on: database) { return .moderator }
             return .unavailable

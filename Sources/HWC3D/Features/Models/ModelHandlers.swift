@@ -101,7 +101,7 @@ extension APIHandler {
     func downloadModel(_ input: Operations.DownloadModel.Input) async throws -> Operations.DownloadModel.Output {
         let req = try request
         let caller = try await req.caller()
-        let model = try await ModelAccess.visible(input.path.id, caller: caller, on: req.db)
+        let model = try await ModelAccess.downloadable(input.path.id, caller: caller, on: req.db)
         let downloads = ModelDownloads(services: services, database: req.db)
         let links = try await downloads.links(for: model, caller: caller, onlyFile: input.query.fileId)
         if input.query.fileId != nil, let link = links.first {

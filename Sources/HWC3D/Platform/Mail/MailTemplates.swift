@@ -11,6 +11,19 @@ enum MailTemplate: Sendable {
     case modelApproved(name: String, title: String, link: String)
     case modelRejected(name: String, title: String, reason: String, link: String)
     case modelTakenDown(name: String, title: String, reason: String)
+    case purchaseReceipt(name: String, reference: String, lines: [MoneyLine], totalCents: Int, currency: String, testMode: Bool, link: String)
+    case saleNotice(name: String, lines: [MoneyLine], currency: String, testMode: Bool, availableOn: String, link: String)
+    case refundApproved(name: String, title: String, amountCents: Int, currency: String, testMode: Bool)
+    case refundRejected(name: String, title: String, note: String)
+    case saleRefunded(name: String, title: String, earningCents: Int, currency: String, testMode: Bool)
+    case payoutPaid(name: String, amountCents: Int, currency: String, destination: String, testMode: Bool)
+    case payoutRejected(name: String, amountCents: Int, currency: String, note: String)
+
+    /// One line of a receipt: what, and how much in cents.
+    struct MoneyLine: Sendable, Equatable {
+        var label: String
+        var cents: Int
+    }
 
     var name: String {
         switch self {
@@ -22,6 +35,13 @@ enum MailTemplate: Sendable {
         case .modelApproved: "model_approved"
         case .modelRejected: "model_rejected"
         case .modelTakenDown: "model_taken_down"
+        case .purchaseReceipt: "purchase_receipt"
+        case .saleNotice: "sale_notice"
+        case .refundApproved: "refund_approved"
+        case .refundRejected: "refund_rejected"
+        case .saleRefunded: "sale_refunded"
+        case .payoutPaid: "payout_paid"
+        case .payoutRejected: "payout_rejected"
         }
     }
 
@@ -83,7 +103,65 @@ enum MailTemplate: Sendable {
                              "People who bought it keep their access."],
                 action: nil,
                 footer: "If you think this is a mistake, open a support ticket.")
+        case .purchaseReceipt(let name, let reference, let lines, let totalCents, let currency, let testMode, let link):
+            return Self.compose(
+                subject: Self.testPrefix(testMode) + "Your HWC3D receipt", greeting: name,
+                paragraphs: Self.testNote(testMode) + ["Thank you for your purchase. You can download your models from your library."]
+                    + lines.map { "\($0.label): \(Self.money($0.cents, currency))" }
+                    + ["Total paid: \(Self.money(totalCents, currency))", "Order reference: \(reference)"],
+                action: ("Open your library", link),
+                footer: "You can ask for a refund from your library within the refund window.")
+        case .saleNotice(let name, let lines, let currency, let testMode, let availableOn, let link):
+            return Self.compose(
+                subject: Self.testPrefix(testMode) + "You made a sale on HWC3D", greeting: name,
+                paragraphs: Self.testNote(testMode) + ["Someone bought your work. Your earnings after the platform fee:"]
+                    + lines.map { "\($0.label): \(Self.money($0.cents, currency))" }
+                    + ["These earnings become available for payout on \(availableOn)."],
+                action: ("See your sales", link),
+                footer: "Earnings are held for the refund period before they can be paid out.")
+        case .refundApproved(let name, let title, let amountCents, let currency, let testMode):
+            return Self.compose(
+                subject: Self.testPrefix(testMode) + "Your refund for \"\(title)\" was approved", greeting: name,
+                paragraphs: Self.testNote(testMode) + ["We refunded \(Self.money(amountCents, currency)) for \"\(title)\" to your original payment method. It can take a few days to appear.",
+                             "The model is no longer in your library."],
+                action: nil,
+                footer: "Questions? Open a support ticket.")
+        case .refundRejected(let name, let title, let note):
+            return Self.compose(
+                subject: "Your refund request for \"\(title)\"", greeting: name,
+                paragraphs: ["Your refund request for \"\(title)\" was not approved. The reason given:", note, "The model stays in your library."],
+                action: nil,
+                footer: "If you disagree, open a support ticket.")
+        case .saleRefunded(let name, let title, let earningCents, let currency, let testMode):
+            return Self.compose(
+                subject: Self.testPrefix(testMode) + "A sale of \"\(title)\" was refunded", greeting: name,
+                paragraphs: Self.testNote(testMode) + ["A buyer of \"\(title)\" was refunded. Your earning of \(Self.money(earningCents, currency)) from that sale was reversed."],
+                action: nil,
+                footer: "Questions? Open a support ticket.")
+        case .payoutPaid(let name, let amountCents, let currency, let destination, let testMode):
+            return Self.compose(
+                subject: Self.testPrefix(testMode) + "Your HWC3D payout was sent", greeting: name,
+                paragraphs: Self.testNote(testMode) + ["We sent \(Self.money(amountCents, currency)) to \(destination)."],
+                action: nil,
+                footer: "It can take a few days to reach your account.")
+        case .payoutRejected(let name, let amountCents, let currency, let note):
+            return Self.compose(
+                subject: "Your HWC3D payout request was not approved", greeting: name,
+                paragraphs: ["Your payout request of \(Self.money(amountCents, currency)) was not approved. The reason given:", note,
+                             "The amount is back in your available balance."],
+                action: nil,
+                footer: "Questions? Open a support ticket.")
         }
+    }
+
+    static func money(_ cents: Int, _ currency: String) -> String {
+        "\(DecimalAmount.string(cents: cents)) \(currency)"
+    }
+
+    private static func testPrefix(_ testMode: Bool) -> String { testMode ? "[TEST] " : "" }
+
+    private static func testNote(_ testMode: Bool) -> [String] {
+        testMode ? ["TEST MODE: this was a sandbox payment. No real money moved."] : []
     }
 
     private static func compose(
