@@ -163,7 +163,7 @@ struct CheckoutService {
                 returnURL: "\(services.settings.frontendURL)/checkout/\(id.uuidString.lowercased())/return",
                 cancelURL: "\(services.settings.frontendURL)/cart"))
         } catch let error as PaymentProviderError {
-            logger.warning("payment provider refused a checkout", metadata: ["transaction": "\(id)", "error": "\(error)"])
+            logger.warning("payment provider call failed at checkout", metadata: ["transaction": "\(id)", "error": "\(error)"])
             if error.retryable { throw Self.providerUnavailable(error.provider) }
             transaction.status = PaymentTransaction.Status.failed.rawValue
             transaction.failureReason = "The payment provider refused the payment."
