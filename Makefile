@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash
 export DB FILTER SWIFT_BUILD_FLAGS SWIFT_TEST_FLAGS
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench bench-catalogue build release clean
+.PHONY: help run test bench bench-catalogue bench-checkout build release clean
 
 help: ## Show this help
 	@echo "HWC3D make targets:"
@@ -31,6 +31,9 @@ bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-result
 
 bench-catalogue: ## Catalogue routes on 100,000 generated models, PostgreSQL and SQLite -> bench-catalogue-results.md
 	@bash scripts/bench-catalogue.sh
+
+bench-checkout: ## 32 buyers cart -> checkout -> sandbox capture on PostgreSQL, ledger checked -> bench-checkout-results.md
+	@bash scripts/bench-checkout.sh
 
 build: ## Debug build
 	@bash scripts/ensure-deps.sh run

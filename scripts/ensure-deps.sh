@@ -3,7 +3,7 @@
 #
 #   scripts/ensure-deps.sh run     libvips, zlib and zstd headers (system-library targets) and pkg-config
 #   scripts/ensure-deps.sh test    run + PostgreSQL server, openssl, pip, aiosmtpd/pyotp/moto[server]
-#   scripts/ensure-deps.sh bench   run + PostgreSQL server, wrk, curl
+#   scripts/ensure-deps.sh bench   run + PostgreSQL server, wrk, curl, pip, aiohttp (checkout load generator)
 #
 # Idempotent and quick when everything is present: it asks dpkg, and only runs
 # `apt-get update` (slow) when a package is actually missing. Never reads stdin,
@@ -60,10 +60,26 @@ if [[ "$mode" != run ]] && ! have_pg_server; then
   # The `postgresql` metapackage pulls in the distribution's current server (15 on Debian 12).
   missing+=(postgresql)
 fi
-# pip is only needed when the Python test tools are missing; checking for pip is
+# pip is only needed when the Python tools are missing; checking for pip is
 # slow (pyenv shims), so the cheap import check comes first.
+case "$mode" in
+  test)
+    py_imports='import aiosmtpd, pyotp, moto.server, flask'
+    # moto[server] is the S3-compatible server of the storage tests (Tests/tools/s3_server.py).
+    py_packages=(aiosmtpd pyotp 'moto[server]')
+    ;;
+  bench)
+    # aiohttp drives scripts/bench_checkout_load.py.
+    py_imports='import aiohttp'
+    py_packages=(aiohttp)
+    ;;
+  *)
+    py_imports=''
+    py_packages=()
+    ;;
+esac
 need_py_tools=false
-if [[ "$mode" == test ]] && ! python3 -c 'import aiosmtpd, pyotp, moto.server, flask' >/dev/null 2>&1; then
+if [[ -n "$py_imports" ]] && ! python3 -c "$py_imports" >/dev/null 2>&1; then
   need_py_tools=true
   have_pip || missing+=(python3-pip)
 fi
@@ -85,18 +101,17 @@ if [[ "$need_py_tools" == true ]]; then
     log "no pip for $(command -v python3); bootstrapping with ensurepip"
     python3 -m ensurepip --upgrade >/dev/null
   fi
-  log "installing PyPI test tools: aiosmtpd pyotp moto[server]"
+  log "installing PyPI tools ($mode): ${py_packages[*]}"
   # pip ignores PIP_* variables it does not know, so these are safe on any pip version.
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-  # Debian's own python3 is marked externally managed (PEP 668); these are test-only
-  # tools, so installing beside the system packages is the intended trade-off.
+  # Debian's own python3 is marked externally managed (PEP 668); these are test and
+  # benchmark tools, so installing beside the system packages is the intended trade-off.
   if python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))' 2>/dev/null \
     && [[ -z "${VIRTUAL_ENV:-}" ]]; then
     export PIP_BREAK_SYSTEM_PACKAGES=1
   fi
-  # moto[server] is the S3-compatible server of the storage tests (Tests/tools/s3_server.py).
-  python3 -m pip install --quiet aiosmtpd pyotp 'moto[server]' </dev/null
-  python3 -c 'import aiosmtpd, pyotp, moto.server, flask'
+  python3 -m pip install --quiet "${py_packages[@]}" </dev/null
+  python3 -c "$py_imports"
 fi
 
 log "ok ($mode)"
