@@ -48,9 +48,7 @@ struct PaymentCompletion {
         transaction.captureReference = captureReference
 
         let items = try await TransactionItem.query(on: db).filter(\.$transaction.$id == transactionID).all()
-        for item in items {
-            try await RowLock.user(item.$seller.id, on: db)
-        }
+        try await RowLock.users(items.map { $0.$seller.id }, on: db)
         let settings = try await MarketplaceSettings.load(on: db)
         for item in items {
             // A model the buyer meanwhile owns through another payment is not granted twice; the sale still
