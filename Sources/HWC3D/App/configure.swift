@@ -23,7 +23,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         app.databases.use(
-            SingleConnectionConfiguration(base: DatabaseConfigurationFactory.sqlite(.file(path), sqlLogLevel: .trace).make(), eventLoop: app.eventLoopGroup.next()),
+            SingleConnectionConfiguration(
+                // One connection serves every request, so a write may queue behind others on a busy machine; wait
+                // longer than the driver's 10 s before giving up with a 503.
+                base: DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace).make(),
+                eventLoop: app.eventLoopGroup.next()),
             as: .sqlite)
     case .postgres(let url):
         app.databases.use(

@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import OpenAPIRuntime
 import Vapor
 
@@ -39,11 +40,13 @@ struct ProblemMiddleware: AsyncMiddleware {
     }
 
     static func problem(for error: any Error) -> Problem {
+        if isTransientDatabaseError(error) { return databaseBusy }
         switch error {
         case let problem as Problem:
             return problem
         case let serverError as ServerError:
             if let inner = serverError.underlyingError as? Problem { return inner }
+            if isTransientDatabaseError(serverError.underlyingError) { return databaseBusy }
             if let decoding = serverError.underlyingError as? DecodingError { return problem(for: decoding) }
             let status = HTTPResponseStatus(statusCode: serverError.httpStatus.code)
             switch status.code {
@@ -121,6 +124,18 @@ struct ProblemMiddleware: AsyncMiddleware {
             return "object"
         }
     }
+    /// Contention that a retry resolves: no pooled connection came free in time (SQLite's single connection behind
+    /// a queue of writes), or PostgreSQL broke a deadlock or a serialization conflict. A 503 with `Retry-After`
+    /// tells the client so, where a 500 would claim the server is broken.
+    static func isTransientDatabaseError(_ error: any Error) -> Bool {
+        if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] {
+            return state == "40P01" || state == "40001"
+        }
+        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolTimeoutError")
+    }
+
+    static let databaseBusy = Problem(
+        .serviceUnavailable, "database-busy", "Busy", detail: "The database is busy; retry in a moment.", headers: [("Retry-After", "1")])
 }
 
 struct ProblemBody: Codable {
