@@ -71,10 +71,10 @@ server_env() { # db url
 }
 
 # `hwc3d <command>` with the benchmark's settings; env -u: a DATABASE_URL from the caller's shell must not leak
-# into the SQLite run.
+# into the SQLite run. No job worker: a command must not pick up the e-mails the load queued.
 run_hwc3d() { # db url command
   server_env "$1" "$2"
-  env -u DATABASE_URL "${ENV_ARGS[@]}" "$BIN" "$3"
+  env -u DATABASE_URL "${ENV_ARGS[@]}" JOB_WORKER=false "$BIN" "$3"
 }
 
 start_server() { # db url
@@ -124,19 +124,27 @@ for db in "${dbs[@]}"; do
     --duration "$DURATION" --warmup "$WARMUP" --json "$dir/load.json" --markdown "$dir/table.md" --title "$TITLE"
   # Stopped, so nothing is still writing while the ledger is checked (the job worker included).
   stop_server
+  # Production logs are JSON lines; what the server logged as an error explains the load's 5xx answers.
+  server_errors="$(grep -E '"level" ?: ?"(error|critical)"' "$SERVER_LOG" | head -n 8 | cut -c1-1200 || true)"
+  if [[ "$db" == postgres && -f "$PG_TMPDIR/postgres.log" ]]; then
+    # And PostgreSQL's side of them (deadlocks, constraint violations), before pg_stop deletes its log.
+    pg_errors="$(grep -E -A2 '(ERROR|FATAL):' "$PG_TMPDIR/postgres.log" | grep -vE '^--$' | head -n 12 | cut -c1-600 || true)"
+    server_errors="${server_errors}${pg_errors:+${server_errors:+$'\n'}$pg_errors}"
+  fi
   SERVER_LOG=""
 
   purchases="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["purchases"])' "$dir/load.json")"
   items="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["items"])' "$dir/load.json")"
   log "hwc3d ledger-check"
+  # Its report is the lines that are not JSON log records: one per problem, then "ledger ok|NOT OK: ...".
   if ledger_out="$(run_hwc3d "$db" "$url" ledger-check 2>&1)"; then
-    ledger_line="passed: $(tail -n1 <<<"$ledger_out")"
+    ledger_line="passed: $(grep -v '^{' <<<"$ledger_out" | tail -n1)"
   else
     failed=true
-    if grep -qiE 'unknown command|not found|no such command' <<<"$ledger_out"; then
-      ledger_line="**missing**: this build has no \`ledger-check\` command ($(tail -n1 <<<"$ledger_out"))"
+    if grep -qiE 'unknown command|no such command' <<<"$ledger_out"; then
+      ledger_line="**missing**: this build has no \`ledger-check\` command ($(grep -v '^{' <<<"$ledger_out" | tail -n1))"
     else
-      ledger_line="**FAILED**: $(tail -n 20 <<<"$ledger_out" | paste -sd';' -)"
+      ledger_line="**FAILED**: $(grep -v '^{' <<<"$ledger_out" | tail -n 20 | paste -sd';' -)"
     fi
   fi
   log "ledger-check $ledger_line"
@@ -155,7 +163,13 @@ Ledger afterwards (load generator's totals including the warm-up: $purchases pur
 
 - \`hwc3d ledger-check\` $ledger_line
 - SQL cross-check $check_line
-")
+${server_errors:+
+Errors in the server log (first lines):
+
+\`\`\`
+$server_errors
+\`\`\`
+}")
   if [[ "$db" == postgres ]]; then
     pg_stop
   fi
