@@ -66,7 +66,7 @@ struct EntrypointTests {
         let port = try Self.freePort()
         // A slow password hash keeps the registration in flight while the signal arrives.
         let (process, _) = try launch(["serve"], environment: [
-            "DATA_DIR": dataDir.path, "PORT": String(port), "BCRYPT_COST": "13", "LOG_LEVEL": "error",
+            "DATA_DIR": dataDir.path, "PORT": String(port), "BCRYPT_COST": "14", "LOG_LEVEL": "error",
         ])
         let client = try await Application.make(.testing)
         do {
@@ -81,7 +81,9 @@ struct EntrypointTests {
             async let registration = client.client.post(URI(string: "\(base)/api/v1/auth/register")) { request in
                 try request.content.encode(["email": "drain@example.com", "username": "drain", "password": "Slow-Hash-Wins-9!"])
             }
-            try await Task.sleep(nanoseconds: 150_000_000)
+            // Long enough for the request to reach the server even while the rest of the suite loads the machine
+            // (150 ms was not, in CI); the cost-14 hash keeps it in flight well past this.
+            try await Task.sleep(nanoseconds: 1_000_000_000)
             kill(process.processIdentifier, SIGTERM)
             let response = try await registration
             #expect(response.status == .created)
