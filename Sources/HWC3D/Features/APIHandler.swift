@@ -25,6 +25,9 @@ struct PageRequest {
         guard errors.isEmpty else { throw Problem.validation(errors) }
     }
 
+    /// The page's rows as a Fluent `range`: offset `(page - 1) × per_page`, `per_page` rows.
+    var rows: Range<Int> { (page - 1) * perPage..<page * perPage }
+
     func meta(total: Int) -> Components.Schemas.PageMeta {
         .init(page: page, perPage: perPage, total: total, pages: total == 0 ? 0 : (total + perPage - 1) / perPage)
     }

@@ -59,7 +59,6 @@ enum MarketplaceFixtures {
 
     /// Moves a purchase (and the sale's ledger entries) `days` into the past, as if time had passed.
     static func age(_ server: TestServer, transactionID: String, days: Int) async throws {
-        let sql = server.app.db as! any SQLDatabase
         let id = try #require(UUID(uuidString: transactionID))
         let shift = TimeInterval(days) * 86_400
         for purchase in try await Purchase.query(on: server.app.db).filter(\.$transaction.$id == id).all() {
@@ -72,7 +71,6 @@ enum MarketplaceFixtures {
             entry.day = UTCDay.string(entry.createdAt)
             try await entry.update(on: server.app.db)
         }
-        _ = sql
     }
 
     static func sum(_ server: TestServer, _ query: SQLQueryString) async throws -> Int {

@@ -104,7 +104,7 @@ extension APIHandler {
         case .email: query.sort(\.$email)
         case .lastLogin: query.sort(\.$lastLoginAt, .descending)
         }
-        let users = try await query.range((page.page - 1) * page.perPage..<page.page * page.perPage).all()
+        let users = try await query.range(page.rows).all()
         let items = users.map { user in
             Components.Schemas.AdminUserListItem(
                 id: user.id!.uuidString.lowercased(), email: user.email, username: user.username, displayName: user.displayName,

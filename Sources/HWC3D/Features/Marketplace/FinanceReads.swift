@@ -38,14 +38,13 @@ struct FinanceReads {
         }
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(((page.page - 1) * page.perPage)..<(page.page * page.perPage)).all()
+            .range(page.rows).all()
         return .init(items: try await adminTransactions(rows), meta: page.meta(total: total))
     }
 
     private func adminTransactions(_ rows: [PaymentTransaction]) async throws -> [Components.Schemas.AdminTransaction] {
         let views = try await TransactionViews.transactions(rows, on: database, settings: services.settings)
-        let buyers = try await User.query(on: database).filter(\.$id ~~ rows.map { $0.$buyer.id }).all()
-        let buyersByID = Dictionary(buyers.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let buyersByID = try await User.byID(rows.map { $0.$buyer.id }, on: database)
         return zip(rows, views).compactMap { row, view in
             guard let buyer = buyersByID[row.$buyer.id] else { return nil }
             return .init(transaction: view, buyer: .init(buyer, settings: services.settings), buyerEmail: buyer.email,
@@ -58,8 +57,7 @@ struct FinanceReads {
             let head = try await adminTransactions([transaction]).first
         else { throw Problem.notFound("The transaction") }
         let items = try await TransactionItem.query(on: database).filter(\.$transaction.$id == id).sort(\.$id).all()
-        let sellers = try await User.query(on: database).filter(\.$id ~~ items.map { $0.$seller.id }).all()
-        let sellersByID = Dictionary(sellers.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let sellersByID = try await User.byID(items.map { $0.$seller.id }, on: database)
         let soldItems: [Components.Schemas.SoldItem] = zip(items, head.transaction.items).compactMap { item, view in
             guard let seller = sellersByID[item.$seller.id] else { return nil }
             return .init(item: view, seller: .init(seller, settings: services.settings), feeCents: item.feeCents, earningCents: item.earningCents)
@@ -84,18 +82,7 @@ struct FinanceReads {
         if let status, RefundRequestRecord.Status(rawValue: status) == nil {
             throw Problem.validation(field: "status", "must be pending, approved or rejected")
         }
-        var query = RefundRequestRecord.query(on: database)
-        if let status { query = query.filter(\.$status == status) }
-        let total = try await query.count()
-        // Pending first, oldest first (the queue); decided ones newest first.
-        let sql = database as! any SQLDatabase
-        let statusFilter: SQLQueryString = status.map { "WHERE status = \(bind: $0)" } ?? ""
-        let ids = try await sql.raw("""
-            SELECT id FROM refund_requests \(statusFilter)
-            ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END,
-                     CASE WHEN status = 'pending' THEN created_at END ASC, created_at DESC, id
-            LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
-            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let (ids, total) = try await queuePage(RefundRequestRecord.schema, status: status, page: page)
         let rows = try await RefundRequestRecord.query(on: database).filter(\.$id ~~ ids).all()
         let ordered = ids.compactMap { id in rows.first { $0.id == id } }
         return .init(items: try await TransactionViews.refundRequests(ordered, on: database, settings: services.settings), meta: page.meta(total: total))
@@ -105,26 +92,31 @@ struct FinanceReads {
         if let status, Payout.Status(rawValue: status) == nil {
             throw Problem.validation(field: "status", "must be pending, paid, rejected or failed")
         }
-        var query = Payout.query(on: database)
-        if let status { query = query.filter(\.$status == status) }
-        let total = try await query.count()
-        let all = try await query.all()
-        // Queues stay small; pending first and oldest first, the rest newest first.
-        let sorted = all.sorted { a, b in
-            let aPending = a.status == Payout.Status.pending.rawValue, bPending = b.status == Payout.Status.pending.rawValue
-            if aPending != bPending { return aPending }
-            return aPending ? a.createdAt < b.createdAt : a.createdAt > b.createdAt
-        }
-        let start = min((page.page - 1) * page.perPage, sorted.count)
-        let slice = Array(sorted[start..<min(start + page.perPage, sorted.count)])
-        let sellers = try await User.query(on: database).filter(\.$id ~~ slice.map { $0.$seller.id }).all()
-        let sellersByID = Dictionary(sellers.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let (ids, total) = try await queuePage(Payout.schema, status: status, page: page)
+        let rows = try await Payout.query(on: database).filter(\.$id ~~ ids).all()
+        let ordered = ids.compactMap { id in rows.first { $0.id == id } }
+        let sellersByID = try await User.byID(ordered.map { $0.$seller.id }, on: database)
         return .init(
-            items: slice.compactMap { payout in
+            items: ordered.compactMap { payout in
                 guard let seller = sellersByID[payout.$seller.id] else { return nil }
                 return .init(payout: TransactionViews.payout(payout), seller: .init(seller, settings: services.settings), sellerEmail: seller.email)
             },
             meta: page.meta(total: total))
+    }
+
+    /// One page of an admin decision queue (refund requests, payouts), ordered as a queue is worked: pending first,
+    /// oldest first; decided ones after, newest first. `table` is one of ours, never input.
+    private func queuePage(_ table: String, status: String?, page: PageRequest) async throws -> (ids: [UUID], total: Int) {
+        let sql = database as! any SQLDatabase
+        let statusFilter: SQLQueryString = status.map { "WHERE status = \(bind: $0)" } ?? ""
+        let total = try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) \(statusFilter)").first()?.decode(column: "n", as: Int.self) ?? 0
+        let ids = try await sql.raw("""
+            SELECT id FROM \(ident: table) \(statusFilter)
+            ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END,
+                     CASE WHEN status = 'pending' THEN created_at END ASC, created_at DESC, id
+            LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+        return (ids, total)
     }
 
     func adminPayout(_ payout: Payout) async throws -> Components.Schemas.AdminPayout {

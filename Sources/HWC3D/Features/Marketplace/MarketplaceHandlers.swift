@@ -57,7 +57,7 @@ extension APIHandler {
         let query = PaymentTransaction.query(on: req.db).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(((page.page - 1) * page.perPage)..<(page.page * page.perPage)).all()
+            .range(page.rows).all()
         return .ok(.init(body: .json(.init(
             items: try await TransactionViews.transactions(rows, on: req.db, settings: services.settings), meta: page.meta(total: total)))))
     }
@@ -79,7 +79,7 @@ extension APIHandler {
         let query = Purchase.query(on: req.db).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(((page.page - 1) * page.perPage)..<(page.page * page.perPage)).all()
+            .range(page.rows).all()
         return .ok(.init(body: .json(.init(
             items: try await TransactionViews.purchases(rows, on: req.db, settings: services.settings), meta: page.meta(total: total)))))
     }
@@ -120,7 +120,7 @@ extension APIHandler {
         let query = Payout.query(on: req.db).filter(\.$seller.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(((page.page - 1) * page.perPage)..<(page.page * page.perPage)).all()
+            .range(page.rows).all()
         return .ok(.init(body: .json(.init(items: rows.map(TransactionViews.payout), meta: page.meta(total: total)))))
     }
 

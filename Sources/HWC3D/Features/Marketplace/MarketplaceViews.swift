@@ -50,8 +50,7 @@ enum TransactionViews {
         let items = try await TransactionItem.query(on: database).filter(\.$id ~~ requests.map { $0.$item.id }).all()
         let itemsByID = Dictionary(items.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
         let refs = try await modelRefs(items.map { $0.$model.id }, on: database, settings: settings)
-        let buyers = try await User.query(on: database).filter(\.$id ~~ requests.map { $0.$buyer.id }).all()
-        let buyersByID = Dictionary(buyers.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let buyersByID = try await User.byID(requests.map { $0.$buyer.id }, on: database)
         return requests.compactMap { request in
             guard let item = itemsByID[request.$item.id], let buyer = buyersByID[request.$buyer.id] else { return nil }
             return .init(

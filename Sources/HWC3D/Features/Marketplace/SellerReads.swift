@@ -25,8 +25,7 @@ struct SellerReads {
             """).all()
         let modelIDs = try rows.map { try $0.decode(column: "model_id", as: UUID.self) }
         let refs = try await TransactionViews.modelRefs(modelIDs, on: database, settings: services.settings)
-        let buyers = try await User.query(on: database).filter(\.$id ~~ rows.map { try $0.decode(column: "buyer_id", as: UUID.self) }).all()
-        let buyersByID = Dictionary(buyers.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let buyersByID = try await User.byID(rows.map { try $0.decode(column: "buyer_id", as: UUID.self) }, on: database)
         let holding = try await MarketplaceSettings.load(on: database).holdingPeriodDays
         let itemIDs = try rows.map { try $0.decode(column: "id", as: UUID.self) }
         // The earning's own release date, as the ledger recorded it at the sale (a later settings change does not move it).

@@ -88,3 +88,12 @@ struct CreateUsers: AsyncMigration {
         try await database.schema(User.schema).delete()
     }
 }
+
+extension User {
+    /// The users with these ids, keyed by id: one query for the people a list of rows names.
+    static func byID(_ ids: [UUID], on database: any Database) async throws -> [UUID: User] {
+        guard !ids.isEmpty else { return [:] }
+        let users = try await User.query(on: database).filter(\.$id ~~ Array(Set(ids))).all()
+        return Dictionary(users.compactMap { user in user.id.map { ($0, user) } }, uniquingKeysWith: { first, _ in first })
+    }
+}
