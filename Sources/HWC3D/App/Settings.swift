@@ -61,6 +61,8 @@ public struct Settings: Sendable {
     public var oauthProviders: [String: OAuthProvider]
     public var bcryptCost: Int
     public var logLevel: Logger.Level
+    /// Log every SQL statement at info level (`LOG_SQL=true`); otherwise statements are only traced.
+    public var logSQL: Bool
     public var rateLimitsEnabled: Bool
     /// Overrides of the named rate-limit policies, e.g. `RATE_LIMIT_LOGIN=20/60`.
     public var rateLimitOverrides: [String: RateLimitPolicy]
@@ -90,6 +92,7 @@ public struct Settings: Sendable {
     public var payments: Payments = Payments(sandboxEnabled: true, currency: "USD", stripe: nil, paypal: nil, webhookToleranceSeconds: 300)
 
     public var isProduction: Bool { appEnv == .production }
+    var sqlLogLevel: Logger.Level { logSQL ? .info : .trace }
     /// Cookies lose `Secure` only on a developer's plain-HTTP machine.
     public var secureCookies: Bool { appEnv != .development }
     public var storageDir: String { dataDir + "/storage" }
@@ -196,7 +199,9 @@ public struct Settings: Sendable {
             overrides[String(key.dropFirst("RATE_LIMIT_".count)).lowercased()] = .init(limit: limit, windowSeconds: window)
         }
 
-        let logLevelName = env.string("LOG_LEVEL", default: appEnv == .production ? "info" : "debug")
+        // Info everywhere by default: the console says where the server listens, what it was told and what went
+        // wrong; request-by-request detail is `LOG_LEVEL=debug`, SQL is `LOG_SQL=true`.
+        let logLevelName = env.string("LOG_LEVEL", default: "info")
         guard let logLevel = Logger.Level(rawValue: logLevelName) else {
             throw Invalid(
                 variable: "LOG_LEVEL",
@@ -223,6 +228,7 @@ public struct Settings: Sendable {
             oauthProviders: providers,
             bcryptCost: try env.integer("BCRYPT_COST", default: appEnv == .testing ? 4 : 12, range: 4...31),
             logLevel: logLevel,
+            logSQL: try env.boolean("LOG_SQL", default: false),
             rateLimitsEnabled: try env.boolean("RATE_LIMIT_ENABLED", default: true),
             rateLimitOverrides: overrides,
             loginFailureLimit: try env.integer("LOGIN_FAILURE_LIMIT", default: 10, range: 1...1000),

@@ -16,7 +16,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.http.server.configuration.hostname = settings.host
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil
-    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: OperationLimitsMiddleware.jsonBodyLimit)
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: RoutePolicyMiddleware.jsonBodyLimit)
 
     switch settings.database {
     case .sqlite(let path):
@@ -26,12 +26,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
             SingleConnectionConfiguration(
                 // One connection serves every request, so a write may queue behind others on a busy machine; wait
                 // longer than the driver's 10 s before giving up with a 503.
-                base: DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace).make(),
+                base: DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: settings.sqlLogLevel).make(),
                 eventLoop: app.eventLoopGroup.next()),
             as: .sqlite)
     case .postgres(let url):
         app.databases.use(
-            try .postgres(url: url, maxConnectionsPerEventLoop: settings.databasePoolSize, sqlLogLevel: .trace), as: .psql)
+            try .postgres(url: url, maxConnectionsPerEventLoop: settings.databasePoolSize, sqlLogLevel: settings.sqlLogLevel), as: .psql)
     }
     Migrations.register(in: app)
 
@@ -62,7 +62,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     jobs.register(RenderModelPreviewJob(services: services, threadPool: app.threadPool, limits: .standard))
 
     // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
-    // before anything logs; problems are rendered inside both; the request context is innermost so handlers see it.
+    // before anything logs; problems are rendered inside both; oversized request heads are refused before any
+    // route reads them; the request context is innermost so handlers see it.
     app.middleware = Middlewares()
     app.middleware.use(VaryOriginMiddleware())
     app.middleware.use(CORSMiddleware(configuration: .init(
@@ -75,10 +76,13 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(production: settings.isProduction))
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(RequestHeadLimitsMiddleware())
     app.middleware.use(RequestContextMiddleware())
 
     Metrics.bootstrapOnce()
     try routes(app, services: services)
+    // Knows every route only once they are all registered; it wraps routing, so it sits with the global ones.
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes), at: .end)
 
     if settings.autoMigrate {
         try await app.autoMigrate()
@@ -95,12 +99,13 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
 func routes(_ app: Application, services: AppServices) throws {
     let transport = VaporTransport(routesBuilder: app)
+    let policies = try RoutePolicies.fromContract()
     // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
     try APIHandler(services: services).registerHandlers(
         on: transport, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes]),
         middlewares: [
-            OperationLimitsMiddleware(rateLimiter: services.rateLimiter, settings: services.settings),
-            CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds)),
+            RoutePolicyMiddleware(policies: policies, rateLimiter: services.rateLimiter, settings: services.settings),
+            CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds), policies: policies),
         ])
     ContractDocuments.register(on: app, settings: services.settings)
 }

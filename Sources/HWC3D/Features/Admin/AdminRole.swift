@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 
 /// The admin roles and what each may do: the one table every `/admin` route is checked against.
 enum AdminRole: String, CaseIterable, Sendable, Codable {
@@ -51,6 +52,21 @@ struct AdminCaller: Sendable {
         guard admin.permissions.contains(permission) else {
             throw Problem.forbidden("This action needs the \(permission.rawValue) permission.")
         }
+    }
+}
+
+private struct AdminCallerKey: StorageKey {
+    typealias Value = AdminCaller
+}
+
+extension Request {
+    /// The admin behind this request, resolved once: the route policy checks it before the handler runs, and the
+    /// handler's own call reuses the answer.
+    func requireAdminCaller() async throws -> AdminCaller {
+        if let cached = storage[AdminCallerKey.self] { return cached }
+        let admin = try await requireCaller().requireAdmin(on: db)
+        storage[AdminCallerKey.self] = admin
+        return admin
     }
 }
 

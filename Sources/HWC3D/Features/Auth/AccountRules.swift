@@ -36,19 +36,8 @@ enum AccountRules {
         let valid = email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
             && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && email.allSatisfy { !$0.isWhitespace && !$0.isNewline && $0 != "<" && $0 != ">" && $0 != "," && $0 != ";" }
+            && !email.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
         return valid ? [] : [.init(field: "email", message: "must be a valid email address")]
-    }
-
-    static func textErrors(_ value: String?, field: String, max: Int, required: Bool = false) -> [Problem.FieldError] {
-        guard let value else { return required ? [.init(field: field, message: "is required")] : [] }
-        if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return [.init(field: field, message: "must not be empty")]
-        }
-        if value.count > max { return [.init(field: field, message: "must be at most \(max) characters")] }
-        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
-            return [.init(field: field, message: "must not contain control characters")]
-        }
-        return []
     }
 
     static func urlErrors(_ value: String?, field: String) -> [Problem.FieldError] {

@@ -25,9 +25,10 @@ struct AuthService: Sendable {
     func register(_ input: Registration, userAgent: String?, ip: String) async throws -> IssuedSession {
         let email = AccountRules.normaliseEmail(input.email)
         let username = input.username.trimmingCharacters(in: .whitespaces)
-        let displayName = input.displayName?.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = AccountRules.emailErrors(email) + AccountRules.usernameErrors(username)
-        errors += AccountRules.textErrors(displayName, field: "display_name", max: 80)
+        let displayName = input.displayName.flatMap {
+            TextInput.clean($0, field: "display_name", shape: .singleLine, length: 0...80, errors: &errors)
+        }
         errors += PasswordPolicy.violations(input.password, username: username, email: email, for: .user)
         guard errors.isEmpty else { throw Problem.validation(errors) }
 

@@ -8,7 +8,7 @@ import Vapor
 extension APIHandler {
     private func financeAdmin(_ permission: AdminPermission) async throws -> (Request, AdminCaller) {
         let req = try request
-        let admin = try await req.requireCaller().requireAdmin(on: req.db)
+        let admin = try await req.requireAdminCaller()
         try admin.require(permission)
         return (req, admin)
     }

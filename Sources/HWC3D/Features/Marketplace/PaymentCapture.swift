@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// `POST /checkout/{id}/capture`: asks the provider, server to server, whether the buyer paid (capturing an
-/// approved PayPal order on the way) and completes the transaction when it did.
+/// approved PayPal order on the way) and completes the transaction when it did. Capturing a paid transaction
+/// again, or concurrently, answers the paid transaction: only `PaymentCompletion` grants, once.
 struct PaymentCapture {
     let services: AppServices
     let database: any Database
@@ -15,7 +16,8 @@ struct PaymentCapture {
         }
         switch transaction.lifecycle {
         case .succeeded, .refunded, .partiallyRefunded:
-            throw Problem.conflict("already-paid", "Already paid", detail: "This transaction was paid already; the models are in your library.")
+            // Idempotent: a retry after a lost answer, or a second tab, hears what the first capture said.
+            return transaction
         case .canceled, .failed:
             throw Problem.conflict(
                 "transaction-not-pending", "Not payable",

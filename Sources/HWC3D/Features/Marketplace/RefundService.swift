@@ -12,8 +12,7 @@ struct RefundService {
     var logger: Logger = Logger(label: "hwc3d.refunds")
 
     func request(purchaseID: UUID, reason raw: String, buyer: Caller, now: Date = Date()) async throws -> RefundRequestRecord {
-        let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (10...2000).contains(reason.count) else { throw Problem.validation(field: "reason", "must be 10 to 2000 characters") }
+        let reason = try TextInput.clean(raw, field: "reason", shape: .multiLine, length: 10...2000)
         guard let purchase = try await Purchase.find(purchaseID, on: database), purchase.$buyer.id == buyer.userID else {
             throw Problem.notFound("The purchase")
         }
@@ -170,12 +169,12 @@ struct RefundService {
     }
 
     static func validNote(_ raw: String?, required: Bool) throws -> String? {
-        let note = raw?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let note = try TextInput.clean(raw ?? "", field: "note", shape: .multiLine, length: 0...2000)
         if note.isEmpty {
             if required { throw Problem.validation(field: "note", "is required: tell the requester why") }
             return nil
         }
-        guard (3...2000).contains(note.count) else { throw Problem.validation(field: "note", "must be 3 to 2000 characters") }
+        guard note.count >= 3 else { throw Problem.validation(field: "note", "must be 3 to 2000 characters") }
         return note
     }
 }

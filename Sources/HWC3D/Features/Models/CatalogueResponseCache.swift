@@ -17,16 +17,19 @@ import Vapor
 /// without touching `updated_at` (counters updated in place, trending activity, a creator's new display name) can
 /// therefore show up to that long late in lists.
 struct CatalogueResponseCache: ServerMiddleware {
-    static let operations: Set<String> = ["listModels"]
+    /// The name an operation's `x-policy` gives to be answered from this cache.
+    static let name = "catalogue"
     static let capacity = 1_000
     /// Larger answers (there are none today: 100 cards are about 130 KB) are passed through uncached.
     static let maxBytes = 1 << 20
 
     let lifetime: TimeInterval
+    let policies: RoutePolicies
     private let store = Store()
 
-    init(lifetime: TimeInterval) {
+    init(lifetime: TimeInterval, policies: RoutePolicies) {
         self.lifetime = lifetime
+        self.policies = policies
     }
 
     func intercept(
@@ -36,7 +39,7 @@ struct CatalogueResponseCache: ServerMiddleware {
             HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?
         )
     ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
-        guard lifetime > 0, Self.operations.contains(operationID), request.method == .get, let key = request.path else {
+        guard lifetime > 0, policies[operationID]?.cache == Self.name, request.method == .get, let key = request.path else {
             return try await next(request, body, metadata)
         }
         let vaporRequest = try CurrentRequest.get()

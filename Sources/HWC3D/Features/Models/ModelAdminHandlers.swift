@@ -8,7 +8,7 @@ import Vapor
 extension APIHandler {
     func adminListModels(_ input: Operations.AdminListModels.Input) async throws -> Operations.AdminListModels.Output {
         let req = try request
-        let admin = try await req.requireCaller().requireAdmin(on: req.db)
+        let admin = try await req.requireAdminCaller()
         try admin.require(.modelsModerate)
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         var conditions: [SQLQueryString] = ["m.deleted_at IS NULL"]
@@ -95,7 +95,7 @@ extension APIHandler {
     /// The admin (with `models.moderate`) and the model, whatever its status; deleted models are gone for everyone.
     private func moderatedModel(_ key: String) async throws -> (AdminCaller, ModelAsset) {
         let req = try request
-        let admin = try await req.requireCaller().requireAdmin(on: req.db)
+        let admin = try await req.requireAdminCaller()
         try admin.require(.modelsModerate)
         guard let model = try await ModelAccess.find(key, on: req.db, allowSlug: false), model.deletedAt == nil else {
             throw ModelAccess.notFound

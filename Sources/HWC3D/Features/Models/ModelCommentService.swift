@@ -127,10 +127,7 @@ struct ModelCommentService: Sendable {
     static let notFound = Problem.notFound("The comment")
 
     static func validBody(_ raw: String) throws -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        let errors = AccountRules.textErrors(text, field: "body", max: maxLength, required: true)
-        guard errors.isEmpty else { throw Problem.validation(errors) }
-        return text
+        try TextInput.clean(raw, field: "body", shape: .multiLine, length: 1...maxLength)
     }
 
     /// A visible comment of this model; anything else (unknown, deleted, another model's) is 404.

@@ -24,16 +24,11 @@ struct ModelFields {
         var errors: [Problem.FieldError] = []
         var fields = ModelFields()
         if let title {
-            let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
-            if (3...120).contains(trimmed.count) { fields.title = trimmed } else {
-                errors.append(.init(field: "title", message: "must be 3 to 120 characters"))
-            }
+            fields.title = TextInput.clean(title, field: "title", shape: .singleLine, length: 3...120, errors: &errors)
         }
         if let description {
-            let trimmed = description.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.count <= 10_000 { fields.description = trimmed } else {
-                errors.append(.init(field: "description", message: "must be at most 10000 characters"))
-            }
+            fields.description = TextInput.clean(
+                description, field: "description", shape: .multiLine, length: 0...10_000, errors: &errors)
         }
         if let category {
             if category.isEmpty {
@@ -46,16 +41,14 @@ struct ModelFields {
             }
         }
         if let tags {
-            var names: [String] = []
-            for raw in tags {
-                guard let name = TagName.normalise(raw) else {
-                    errors.append(.init(field: "tags", message: "each tag must have 2 to 32 letters or digits"))
-                    break
-                }
-                if !names.contains(name) { names.append(name) }
+            // Counted before any tag is looked at: the work per request stays bounded whatever the list's length.
+            if tags.count > maxTags {
+                errors.append(.init(field: "tags", message: "at most \(maxTags) tags"))
+            } else if let names = TagName.normaliseAll(tags) {
+                fields.tags = names
+            } else {
+                errors.append(.init(field: "tags", message: "each tag must have 2 to 32 letters or digits"))
             }
-            if names.count > maxTags { errors.append(.init(field: "tags", message: "at most \(maxTags) tags")) }
-            fields.tags = names
         }
         if let license {
             if let value = ModelAsset.License(rawValue: license) { fields.license = value } else {

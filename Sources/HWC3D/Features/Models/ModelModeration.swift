@@ -88,9 +88,7 @@ struct ModelModeration {
     }
 
     static func validReason(_ raw: String) throws -> String {
-        let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (3...2000).contains(reason.count) else { throw Problem.validation(field: "reason", "must be 3 to 2000 characters") }
-        return reason
+        try TextInput.clean(raw, field: "reason", shape: .multiLine, length: 3...2000)
     }
 
     static func json(_ decision: Decision) throws -> String {

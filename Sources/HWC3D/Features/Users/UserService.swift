@@ -19,6 +19,9 @@ struct UserService: Sendable {
         var skills: [String]?
     }
 
+    static let maxSocialLinks = 15
+    static let maxSkills = 30
+
     static let socialNetworks: Set<String> = [
         "twitter", "x", "github", "artstation", "instagram", "youtube", "linkedin", "behance", "sketchfab", "discord",
         "website", "twitch", "tiktok", "mastodon", "bluesky",
@@ -26,24 +29,43 @@ struct UserService: Sendable {
 
     func update(_ user: User, with changes: ProfileChanges) async throws -> User {
         var errors: [Problem.FieldError] = []
-        errors += AccountRules.textErrors(changes.displayName, field: "display_name", max: 80, required: changes.displayName != nil)
-        errors += AccountRules.textErrors(changes.bio, field: "bio", max: 2000)
-        errors += AccountRules.textErrors(changes.location, field: "location", max: 100)
+        let displayName = changes.displayName.map {
+            TextInput.clean($0, field: "display_name", shape: .singleLine, length: 1...80, errors: &errors)
+        }
+        let bio = changes.bio.map { TextInput.clean($0, field: "bio", shape: .multiLine, length: 0...2000, errors: &errors) }
+        let location = changes.location.map {
+            TextInput.clean($0, field: "location", shape: .singleLine, length: 0...100, errors: &errors)
+        }
         errors += AccountRules.urlErrors(changes.website, field: "website")
+        // Lists are counted before their items are looked at, so a huge list costs one comparison.
         if let links = changes.socialLinks {
-            if links.count > 15 { errors.append(.init(field: "social_links", message: "at most 15 links")) }
-            for (network, url) in links {
-                if !Self.socialNetworks.contains(network.lowercased()) {
-                    errors.append(.init(field: "social_links.\(network.prefix(40))", message: "unknown network; one of \(Self.socialNetworks.sorted().joined(separator: ", "))"))
-                } else {
-                    errors += AccountRules.urlErrors(url, field: "social_links.\(network)")
+            if links.count > Self.maxSocialLinks {
+                errors.append(.init(field: "social_links", message: "at most \(Self.maxSocialLinks) links"))
+            } else {
+                for (network, url) in links {
+                    if !Self.socialNetworks.contains(network.lowercased()) {
+                        errors.append(.init(field: "social_links.\(network.prefix(40))", message: "unknown network; one of \(Self.socialNetworks.sorted().joined(separator: ", "))"))
+                    } else {
+                        errors += AccountRules.urlErrors(url, field: "social_links.\(network)")
+                    }
                 }
             }
         }
-        if let skills = changes.skills {
-            if skills.count > 30 { errors.append(.init(field: "skills", message: "at most 30 skills")) }
-            for (index, skill) in skills.enumerated() {
-                errors += AccountRules.textErrors(skill, field: "skills[\(index)]", max: 40, required: true)
+        var skills: [String]?
+        if let raw = changes.skills {
+            if raw.count > Self.maxSkills {
+                errors.append(.init(field: "skills", message: "at most \(Self.maxSkills) skills"))
+            } else {
+                var kept: [String] = []
+                var seen = Set<String>()
+                for (index, skill) in raw.enumerated() {
+                    if let text = TextInput.clean(skill, field: "skills[\(index)]", shape: .singleLine, length: 1...40, errors: &errors),
+                        seen.insert(text.lowercased()).inserted
+                    {
+                        kept.append(text)
+                    }
+                }
+                skills = kept
             }
         }
         var newUsername: String?
@@ -63,17 +85,14 @@ struct UserService: Sendable {
             user.username = newUsername
             user.usernameKey = newUsername.lowercased()
         }
-        if let displayName = changes.displayName { user.displayName = displayName.trimmingCharacters(in: .whitespacesAndNewlines) }
-        if let bio = changes.bio { user.bio = bio.isEmpty ? nil : bio }
-        if let location = changes.location { user.location = location.isEmpty ? nil : location }
+        if let displayName = displayName ?? nil { user.displayName = displayName }
+        if let bio = bio ?? nil { user.bio = bio.isEmpty ? nil : bio }
+        if let location = location ?? nil { user.location = location.isEmpty ? nil : location }
         if let website = changes.website { user.website = website.isEmpty ? nil : website }
         if let links = changes.socialLinks {
             user.socialLinks = Dictionary(links.filter { !$0.value.isEmpty }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
         }
-        if let skills = changes.skills {
-            var seen = Set<String>()
-            user.skills = skills.map { $0.trimmingCharacters(in: .whitespaces) }.filter { seen.insert($0.lowercased()).inserted }
-        }
+        if let skills { user.skills = skills }
         do {
             try await user.update(on: database)
         } catch let error as any DatabaseError where error.isConstraintFailure {

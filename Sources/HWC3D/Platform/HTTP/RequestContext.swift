@@ -82,7 +82,7 @@ extension Request {
     /// operator says a proxy sets them (`TRUST_PROXY=true`), since anyone can send them.
     var clientIP: String {
         if application.settings.trustProxy,
-            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first
+            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",", maxSplits: 1).first
         {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }

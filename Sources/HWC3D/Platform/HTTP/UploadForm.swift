@@ -2,9 +2,13 @@ import Foundation
 import OpenAPIRuntime
 
 /// Reading the `file` part of an upload form the same way on every upload route: the file is handed on while it
-/// streams, other parts are read past, a missing file is 422, a broken body is 400 — and a failure of our own
-/// (storage, database) is never mistaken for a malformed body.
+/// streams, other parts are read past, a missing file is 422, a broken body (a truncated part, no closing
+/// boundary, too many parts) is 400 — and a failure of our own (storage, database) is never mistaken for a
+/// malformed body.
 enum UploadForm {
+    /// A form has a file and perhaps a few fields; more parts than this is not a form any client of ours sends.
+    static let maxParts = 16
+
     enum Part {
         case file(filename: String?, body: HTTPBody)
         case other(HTTPBody)
@@ -15,13 +19,20 @@ enum UploadForm {
         _ handle: (_ filename: String?, _ body: HTTPBody) async throws -> Result
     ) async throws -> Result {
         var result: Result?
+        var count = 0
         do {
             for try await payload in parts {
+                count += 1
+                guard count <= maxParts else { throw Problem.malformed("The form has more than \(maxParts) parts.") }
                 switch classify(payload) {
                 case .file(let filename, let body):
                     guard result == nil else { throw Problem.validation(field: "file", "send one file per request") }
                     do {
-                        result = try await handle(filename, body)
+                        // A body that breaks off while the file streams is the client's malformed request, and the
+                        // handler's clean-up (spool, storage) sees it as such.
+                        let checked = HTTPBody(
+                            MalformedOnFailure(base: body), length: body.length, iterationBehavior: .single)
+                        result = try await handle(filename, checked)
                     } catch let problem as Problem {
                         throw problem
                     } catch {
@@ -64,5 +75,28 @@ enum UploadForm {
 
     private struct OwnFailure: Error {
         let underlying: any Error
+    }
+
+    /// The file part's bytes as they arrive; a failure to read them (the runtime's multipart parser found the body
+    /// truncated or without its closing boundary) becomes a 400, while our own problems (413) pass unchanged.
+    private struct MalformedOnFailure: AsyncSequence, Sendable {
+        typealias Element = HTTPBody.ByteChunk
+        let base: HTTPBody
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            var base: HTTPBody.AsyncIterator
+
+            mutating func next() async throws -> HTTPBody.ByteChunk? {
+                do {
+                    return try await base.next()
+                } catch let problem as Problem {
+                    throw problem
+                } catch {
+                    throw Problem.malformed("The multipart body could not be read: it is truncated or has no closing boundary.")
+                }
+            }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
     }
 }

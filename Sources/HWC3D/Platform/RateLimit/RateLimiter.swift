@@ -46,8 +46,8 @@ final class RateLimiter: Sendable {
     }
 }
 
-/// The named policies and which operations they guard. Credentials and one-time codes get strict budgets per IP;
-/// everything else shares a generous one per user (or per IP when signed out).
+/// The named policies. Credentials and one-time codes get strict budgets per IP; everything else shares a generous
+/// one per user (or per IP when signed out). Which operation uses which is declared in its `x-policy`.
 enum RateLimitPolicies {
     struct Policy: Sendable {
         let name: String
@@ -67,19 +67,7 @@ enum RateLimitPolicies {
         "comment": .init(name: "comment", limit: 30, windowSeconds: 600, perUser: true),
     ]
 
-    static let operations: [String: String] = [
-        "login": "login", "adminLogin": "login", "refresh": "login",
-        "register": "register",
-        "forgotPassword": "password", "resetPassword": "password", "adminForgotPassword": "password",
-        "adminResetPassword": "password", "changePassword": "password",
-        "adminVerifyOTP": "otp", "adminTOTPConfirm": "otp", "adminTOTPDisable": "otp", "verifyEmail": "otp",
-        "resendVerification": "email", "adminResendOTP": "email",
-        "uploadAvatar": "upload", "uploadBanner": "upload", "uploadModelFile": "upload", "uploadModelImage": "upload",
-        "createModelComment": "comment",
-    ]
-
-    static func policy(for operationID: String, settings: Settings) -> Policy {
-        let name = operations[operationID] ?? "default"
+    static func policy(named name: String, settings: Settings) -> Policy {
         let base = defaults[name] ?? defaults["default"]!
         if let override = settings.rateLimitOverrides[name] {
             return Policy(name: name, limit: override.limit, windowSeconds: override.windowSeconds, perUser: base.perUser)
