@@ -72,8 +72,8 @@ extension APIHandler {
         let req = try request
         let caller = try await req.caller()
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
-        let viewer: ModelViewCounter.Viewer = caller.map { .user($0.userID) }
-            ?? .anonymous(clientIP: req.clientIP, userAgent: req.headers.first(name: .userAgent) ?? "")
+        let viewer = ModelViewCounter.viewer(
+            caller: caller, clientIP: req.clientIP, userAgent: req.headers.first(name: .userAgent))
         let result = try await ModelViewCounter(database: req.db, serverSecret: services.settings.jwtSecret)
             .record(model, viewer: viewer)
         return .ok(.init(body: .json(.init(counted: result.counted, viewCount: result.viewCount))))

@@ -1,6 +1,9 @@
 import Crypto
 import Fluent
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SQLKit
 
 /// Who has been counted as a viewer of which model on which UTC day. Rows only matter for their own day, so a
@@ -22,9 +25,11 @@ struct CreateModelViews: AsyncMigration {
     }
 }
 
-/// Counts one view per viewer per model per UTC day. A signed-in viewer is `u:<user id>`; anyone else is a keyed
-/// hash of address and user agent, so the table never holds an address, and the day is part of the hash, so
-/// one visitor's keys cannot be linked from one day to the next.
+/// Counts one view per viewer per model per UTC day, whatever the client says about itself. A signed-in viewer is
+/// `u:<user id>`; anyone else is a keyed hash of their network (the IPv4 address, or the IPv6 /64 that one
+/// subscriber holds) and the day, so changing the User-Agent or hopping addresses inside one's own /64 counts
+/// nothing new, the table never holds an address, and one visitor's keys cannot be linked across days. Known
+/// bots and clients that name no User-Agent are never counted.
 struct ModelViewCounter: Sendable {
     let database: any Database
     private let key: SymmetricKey
@@ -38,17 +43,28 @@ struct ModelViewCounter: Sendable {
 
     enum Viewer: Sendable {
         case user(UUID)
-        case anonymous(clientIP: String, userAgent: String)
+        case anonymous(clientIP: String)
+        /// A crawler, monitor or script: answered, never counted.
+        case bot
     }
 
-    func viewerKey(_ viewer: Viewer, day: String) -> String {
+    /// Who is viewing, from the caller or, signed out, the address and User-Agent of the request.
+    static func viewer(caller: Caller?, clientIP: String, userAgent: String?) -> Viewer {
+        if let caller { return .user(caller.userID) }
+        if KnownBots.matches(userAgent) { return .bot }
+        return .anonymous(clientIP: clientIP)
+    }
+
+    func viewerKey(_ viewer: Viewer, day: String) -> String? {
         switch viewer {
         case .user(let id):
             return "u:" + id.uuidString.lowercased()
-        case .anonymous(let clientIP, let userAgent):
-            let message = Data("\(day)\n\(clientIP)\n\(userAgent.prefix(512))".utf8)
+        case .anonymous(let clientIP):
+            let message = Data("\(day)\n\(ViewerNetwork.of(clientIP))".utf8)
             let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
             return "a:" + mac.map { String(format: "%02x", $0) }.joined()
+        case .bot:
+            return nil
         }
     }
 
@@ -58,7 +74,7 @@ struct ModelViewCounter: Sendable {
         let modelID = model.id!
         if case .user(let id) = viewer, id == model.$owner.id { return (false, try await viewCount(modelID)) }
         let day = UTCDay.string(now)
-        let viewerKey = viewerKey(viewer, day: day)
+        guard let viewerKey = viewerKey(viewer, day: day) else { return (false, try await viewCount(modelID)) }
         let counted = try await database.transaction { tx -> Bool in
             let sql = tx as! any SQLDatabase
             let inserted = try await sql.raw("""
@@ -77,5 +93,35 @@ struct ModelViewCounter: Sendable {
         let sql = database as! any SQLDatabase
         return try await sql.raw("SELECT view_count FROM models WHERE id = \(bind: modelID)").first()?
             .decode(column: "view_count", as: Int.self) ?? 0
+    }
+}
+
+/// The part of an address that one visitor controls: an IPv4 address, or the /64 prefix of an IPv6 address
+/// (RFC 6177: a subscriber is usually given a whole /64, so its 2^64 addresses are one visitor).
+enum ViewerNetwork {
+    static func of(_ address: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")  // IPv4-mapped
+        }
+        return bytes[0..<8].map { String(format: "%02x", $0) }.joined() + "::/64"
+    }
+}
+
+/// User-Agent markers of crawlers, link previewers, monitors and HTTP libraries. Browsers, which the frontend
+/// runs in, always send a User-Agent without them; views from anything else do not rank models.
+enum KnownBots {
+    static let markers = [
+        "bot", "crawl", "spider", "slurp", "headless", "lighthouse", "pingdom", "uptime", "monitor", "preview",
+        "facebookexternalhit", "embedly", "curl/", "wget/", "python-", "aiohttp", "httpx", "go-http-client", "java/",
+        "okhttp", "libwww", "scrapy", "node-fetch", "undici", "axios/", "postman", "insomnia", "httpie", "wrk",
+        "apachebench", "k6/", "jmeter", "phantomjs", "selenium", "playwright", "puppeteer",
+    ]
+
+    static func matches(_ userAgent: String?) -> Bool {
+        guard let userAgent, !userAgent.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        let lowered = userAgent.prefix(512).lowercased()
+        return markers.contains { lowered.contains($0) }
     }
 }
