@@ -16,6 +16,10 @@ protocol JobHandler: Sendable {
 /// same job, retried with exponential backoff, and requeued if a worker died holding them.
 final class JobQueue: Sendable {
     static let staleAfter: TimeInterval = 5 * 60
+    /// How often the worker looks for jobs a dead worker held; a stale job waits five minutes anyway.
+    static let staleSweepInterval: TimeInterval = 60
+
+    private let lastStaleSweep = NIOLockedValueBox<Date>(.distantPast)
 
     private let handlers: NIOLockedValueBox<[String: any JobHandler]> = .init([:])
     private let wakeUp = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
@@ -60,7 +64,12 @@ final class JobQueue: Sendable {
     /// background work happen at a known point.
     @discardableResult
     func runDueJobs(database: any Database, logger: Logger, now: @Sendable () -> Date = Date.init) async throws -> Int {
-        try await requeueStale(database: database, now: now())
+        let sweepDue = lastStaleSweep.withLockedValue { last in
+            let due = now().timeIntervalSince(last) >= Self.staleSweepInterval
+            if due { last = now() }
+            return due
+        }
+        if sweepDue { try await requeueStale(database: database, now: now()) }
         var ran = 0
         while let job = try await claim(database: database, now: now()) {
             await execute(job, database: database, logger: logger, now: now())
@@ -83,6 +92,10 @@ final class JobQueue: Sendable {
 
     private func claim(database: any Database, now: Date) async throws -> ClaimedJob? {
         guard let sql = database as? any SQLDatabase else { return nil }
+        // An idle queue is only read: on SQLite even an UPDATE that matches nothing takes the one write lock,
+        // and the worker polls every second.
+        let due = try await sql.raw("SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now) LIMIT 1").first()
+        guard due != nil else { return nil }
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await sql.raw("""
             UPDATE jobs SET status = 'running', locked_at = \(bind: now), locked_by = \(bind: workerID),
@@ -95,9 +108,11 @@ final class JobQueue: Sendable {
     }
 
     private func requeueStale(database: any Database, now: Date) async throws {
-        try await JobRecord.query(on: database)
+        let stale = JobRecord.query(on: database)
             .filter(\.$status == "running")
             .filter(\.$lockedAt < now.addingTimeInterval(-Self.staleAfter))
+        guard try await stale.count() > 0 else { return }
+        try await stale.copy()
             .set(\.$status, to: "queued")
             .set(\.$lockedBy, to: nil)
             .update()
