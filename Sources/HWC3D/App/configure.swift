@@ -85,14 +85,22 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes), at: .end)
 
     if settings.autoMigrate {
+        // One line for the console, not two per migration on a first start.
+        app.fluent.migrationLogLevel = .debug
+        try await app.migrator.setupIfNeeded().get()
+        let pending = try await app.migrator.previewPrepareBatch().get().count
         try await app.autoMigrate()
+        if pending > 0 { app.logger.info("database migrated", metadata: ["migrations applied": "\(pending)"]) }
     }
     if case .sqlite = settings.database, let sql = app.db as? any SQLDatabase {
         // WAL lets readers of other processes (backups, the CLI) proceed while the server writes.
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw("PRAGMA busy_timeout=5000").run()
     }
-    if settings.runJobWorker {
+    // Only the server works the queue: a command (seed-demo, ledger-check, migrate…) that exits would cancel a job
+    // half-way, and the commands that need jobs run them themselves.
+    let command = app.environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
+    if settings.runJobWorker, command == nil || command == "serve" {
         app.lifecycle.use(JobWorker(queue: jobs, interval: settings.jobPollInterval))
     }
 }

@@ -77,7 +77,7 @@ struct RenderModelPreviewJob: JobHandler {
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .stored(let imageID):
-            logger.info("preview rendered", metadata: [
+            logger.debug("preview rendered", metadata: [
                 "model": "\(job.modelID)", "image": "\(imageID)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
             ])
         case .skipped(let reason):
