@@ -22,7 +22,7 @@ struct RoutePolicy: Sendable, Equatable {
 
     /// Request body size limits by name; the upload ones follow settings.
     enum BodyLimit: String, Sendable, CaseIterable {
-        case json, avatar, banner
+        case json, avatar, banner, webhook
         case modelFile = "model_file"
         case modelImage = "model_image"
     }

@@ -8,7 +8,10 @@ import Vapor
 /// operation's size limit (the generated decoders would otherwise collect any amount) and, for JSON, refused if
 /// it carries a NUL character.
 struct RoutePolicyMiddleware: ServerMiddleware {
-    static let jsonBodyLimit = 1 << 20
+    /// The largest JSON body any operation takes (a 10,000-character description is at most 40 KB of UTF-8). Kept
+    /// small because the generated code decodes a body whole before any rule can count its lists: at 64 KiB the
+    /// longest array anyone can send decodes in milliseconds, and larger is 413 before a byte is parsed.
+    static let jsonBodyLimit = 64 << 10
     /// Multipart overhead (boundaries, part headers) allowed on top of the file limit.
     static let multipartOverhead = 64 << 10
 
@@ -21,6 +24,7 @@ struct RoutePolicyMiddleware: ServerMiddleware {
         case .json: Self.jsonBodyLimit
         case .avatar: UserMedia.avatarMaxBytes + Self.multipartOverhead
         case .banner: UserMedia.bannerMaxBytes + Self.multipartOverhead
+        case .webhook: APIHandler.webhookBodyLimit
         case .modelFile: settings.modelUploadMaxBytes + Self.multipartOverhead
         case .modelImage: settings.imageUploadMaxBytes + Self.multipartOverhead
         }

@@ -78,7 +78,7 @@ struct JSONNulGuard: AsyncSequence, Sendable {
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: HTTPBody.AsyncIterator
         var scanner = Scanner()
-        /// What passed so far (JSON bodies are at most 1 MiB), to name the field once a NUL turns up.
+        /// What passed so far (JSON bodies are at most 64 KiB), to name the field once a NUL turns up.
         var seen: [UInt8] = []
 
         mutating func next() async throws -> HTTPBody.ByteChunk? {
