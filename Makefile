@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash
 export DB FILTER SWIFT_BUILD_FLAGS SWIFT_TEST_FLAGS
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench bench-catalogue bench-checkout build release clean
+.PHONY: help run test check-boundaries bench bench-catalogue bench-checkout build release clean
 
 help: ## Show this help
 	@echo "HWC3D make targets:"
@@ -25,6 +25,9 @@ run: ## Build, add the demo catalogue on first run, serve on the embedded defaul
 
 test: ## Whole suite on SQLite and a throwaway PostgreSQL
 	@bash scripts/test.sh
+
+check-boundaries: ## Tables touched only by their owning feature (scripts/check-feature-boundaries.py, as CI runs it)
+	@python3 scripts/check-feature-boundaries.py --baseline scripts/feature-boundaries.known
 
 bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-results.md
 	@bash scripts/bench.sh

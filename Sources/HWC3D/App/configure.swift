@@ -92,7 +92,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         try await app.autoMigrate()
         if pending > 0 { app.logger.info("database migrated", metadata: ["migrations applied": "\(pending)"]) }
     }
-    if case .sqlite = settings.database, let sql = app.db as? any SQLDatabase {
+    if case .sqlite = settings.database {
+        let sql = app.db.sql
         // WAL lets readers of other processes (backups, the CLI) proceed while the server writes.
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw("PRAGMA busy_timeout=5000").run()
@@ -116,49 +117,6 @@ func routes(_ app: Application, services: AppServices) throws {
             CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds), policies: policies),
         ])
     ContractDocuments.register(on: app, settings: services.settings)
-}
-
-/// Every migration, in order. New ones go at the end; shipped ones never change.
-enum Migrations {
-    static let all: [any Migration] = [
-        CreateUsers(),
-        CreateUserFollows(),
-        CreateAuthSessions(),
-        CreateOneTimeTokens(),
-        CreateOAuthAccounts(),
-        CreateAdminUsers(),
-        CreateJobs(),
-        CreateOutboxEmails(),
-        // Catalogue (issue 3).
-        CreateCategories(),
-        SeedCategories(),
-        CreateModels(),
-        CreateModelFiles(),
-        CreateModelImages(),
-        CreateTags(),
-        CreateModelDailyStats(),
-        CreateModelLikes(),
-        CreateModelComments(),
-        CreateModelViews(),
-        UpdateModelImagesAddPositionUniqueIndex(),
-        CreateModelSearchIndex(),
-        UpdateModelsAddUpdatedAtIndex(),
-        UpdateModelImagesAddGenerated(),
-        // Marketplace (issue 4).
-        CreatePlatformSettings(),
-        CreateCartItems(),
-        CreateTransactions(),
-        CreatePurchases(),
-        CreateLedgerEntries(),
-        CreateRefundRequests(),
-        CreatePayouts(),
-        CreateIdempotencyKeys(),
-        CreateWebhookEvents(),
-    ]
-
-    static func register(in app: Application) {
-        for migration in all { app.migrations.add(migration) }
-    }
 }
 
 /// Polls the job table in the background while the server runs, and stops with it.

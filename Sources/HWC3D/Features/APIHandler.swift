@@ -9,6 +9,26 @@ struct APIHandler: APIProtocol {
     let services: AppServices
 
     var request: Request { get throws { try CurrentRequest.get() } }
+
+    /// The signed-in caller that the operation's route policy (`user`, `verified`, `admin`) admitted before the
+    /// handler ran. A handler of a `public` route asking for it is a mistake in the contract's `x-policy`: 500.
+    var signedIn: Caller {
+        get throws {
+            guard let caller = try request.resolvedCaller() else { throw ProblemMiddleware.internalError }
+            return caller
+        }
+    }
+
+    /// The caller of an `optional` route: nil when signed out (broken credentials were already a 401).
+    var optionalCaller: Caller? { get throws { try request.resolvedCaller() } }
+
+    /// The admin that an `admin` route's policy admitted, permission already checked.
+    var admin: AdminCaller {
+        get throws {
+            guard let admin = try request.admittedAdmin else { throw ProblemMiddleware.internalError }
+            return admin
+        }
+    }
 }
 
 /// Validated page parameters: `per_page` above 100 is refused, not silently clamped.

@@ -50,14 +50,14 @@ extension APIHandler {
 
     func adminTOTPSetup(_ input: Operations.AdminTOTPSetup.Input) async throws -> Operations.AdminTOTPSetup.Output {
         let req = try request
-        let admin = try await req.requireAdminCaller()
+        let admin = try self.admin
         let setup = try await AdminAuthService(services: services, database: req.db).setupTOTP(for: admin)
         return .ok(.init(body: .json(.init(secret: setup.secret, otpauthUri: setup.uri, qrSvgDataUri: try? QRCode(setup.uri).svgDataURI()))))
     }
 
     func adminTOTPConfirm(_ input: Operations.AdminTOTPConfirm.Input) async throws -> Operations.AdminTOTPConfirm.Output {
         let req = try request
-        let admin = try await req.requireAdminCaller()
+        let admin = try self.admin
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let codes = try await AdminAuthService(services: services, database: req.db).confirmTOTP(for: admin, code: body.code)
         return .ok(.init(body: .json(.init(recoveryCodes: codes))))
@@ -65,7 +65,7 @@ extension APIHandler {
 
     func adminTOTPDisable(_ input: Operations.AdminTOTPDisable.Input) async throws -> Operations.AdminTOTPDisable.Output {
         let req = try request
-        let admin = try await req.requireAdminCaller()
+        let admin = try self.admin
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         try await AdminAuthService(services: services, database: req.db).disableTOTP(for: admin, code: body.code)
         return .noContent(.init())
@@ -73,8 +73,6 @@ extension APIHandler {
 
     func adminListUsers(_ input: Operations.AdminListUsers.Input) async throws -> Operations.AdminListUsers.Output {
         let req = try request
-        let admin = try await req.requireAdminCaller()
-        try admin.require(.usersRead)
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let query = User.query(on: req.db)
         if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {

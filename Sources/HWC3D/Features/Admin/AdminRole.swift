@@ -60,6 +60,9 @@ private struct AdminCallerKey: StorageKey {
 }
 
 extension Request {
+    /// The admin the route policy admitted, if it was an admin route.
+    var admittedAdmin: AdminCaller? { storage[AdminCallerKey.self] }
+
     /// The admin behind this request, resolved once: the route policy checks it before the handler runs, and the
     /// handler's own call reuses the answer.
     func requireAdminCaller() async throws -> AdminCaller {
@@ -71,6 +74,15 @@ extension Request {
 }
 
 extension Caller {
+    /// Whether this caller is in an admin session (second factor passed) holding `permission`: how other features
+    /// ask, for the rules where a moderator sees more (drafts, taken-down models) than everyone else.
+    func holds(_ permission: AdminPermission, on database: any Database) async throws -> Bool {
+        guard isAdmin, isAdminSession,
+            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == userID).first()
+        else { return false }
+        return admin.permissions.contains(permission)
+    }
+
     /// `/admin` needs an admin record and a session opened through the second factor; anything else is 403.
     func requireAdmin(on database: any Database) async throws -> AdminCaller {
         guard isAdminSession,

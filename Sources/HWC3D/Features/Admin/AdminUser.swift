@@ -59,38 +59,3 @@ final class AdminAction: Model, @unchecked Sendable {
         self.ip = ip
     }
 }
-
-struct CreateAdminUsers: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(AdminUser.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("role", .string, .required)
-            .field("extra_permissions", .array(of: .string), .required)
-            .field("totp_secret", .string)
-            .field("totp_pending_secret", .string)
-            .field("totp_enabled_at", .datetime)
-            .field("totp_last_step", .int64)
-            .field("recovery_code_hashes", .array(of: .string), .required)
-            .field("created_at", .datetime)
-            .field("updated_at", .datetime)
-            .unique(on: "user_id")
-            .create()
-        try await database.schema(AdminAction.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("actor_user_id", .uuid)
-            .field("action", .string, .required)
-            .field("target_type", .string, .required)
-            .field("target_id", .string)
-            .field("before", .string)
-            .field("after", .string)
-            .field("ip", .string)
-            .field("created_at", .datetime)
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(AdminAction.schema).delete()
-        try await database.schema(AdminUser.schema).delete()
-    }
-}

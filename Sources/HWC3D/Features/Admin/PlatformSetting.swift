@@ -18,20 +18,6 @@ final class PlatformSetting: Model, @unchecked Sendable {
     }
 }
 
-struct CreatePlatformSettings: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(PlatformSetting.schema)
-            .field("key", .string, .identifier(auto: false))
-            .field("value", .string, .required)
-            .field("updated_at", .datetime)
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(PlatformSetting.schema).delete()
-    }
-}
-
 /// The marketplace's money rules as admins set them, with the documented defaults for keys never set.
 struct MarketplaceSettings: Codable, Sendable, Equatable {
     /// Basis points of each sold item's price: 750 is 7.5%.

@@ -51,7 +51,7 @@ extension APIHandler {
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         try await SessionIssuer(services: services).revoke(sessionID: caller.sessionID, reason: "logout", on: req.db)
         req.clearSessionCookies()
         return .noContent(.init())
@@ -59,7 +59,7 @@ extension APIHandler {
 
     func logoutAll(_ input: Operations.LogoutAll.Input) async throws -> Operations.LogoutAll.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         try await SessionIssuer(services: services).revokeAll(userID: caller.userID, reason: "logout_all", on: req.db)
         req.clearSessionCookies()
         return .noContent(.init())
@@ -74,7 +74,7 @@ extension APIHandler {
 
     func resendVerification(_ input: Operations.ResendVerification.Input) async throws -> Operations.ResendVerification.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         try await AuthService(services: services, database: req.db).resendVerification(for: caller.user)
         return .accepted(.init(body: .json(.init(status: "accepted", message: "A new verification link is on its way."))))
     }
@@ -96,7 +96,7 @@ extension APIHandler {
 
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         try await AuthService(services: services, database: req.db).changePassword(
             caller: caller, current: body.currentPassword, new: body.newPassword)
@@ -105,14 +105,14 @@ extension APIHandler {
 
     func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let sessions = try await AuthService(services: services, database: req.db).activeSessions(of: caller.userID)
         return .ok(.init(body: .json(.init(items: sessions.map { .init($0, currentID: caller.sessionID) }))))
     }
 
     func revokeSession(_ input: Operations.RevokeSession.Input) async throws -> Operations.RevokeSession.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard let id = UUID(uuidString: input.path.sessionId) else { throw Problem.notFound("Session") }
         try await AuthService(services: services, database: req.db).revokeSession(id, of: caller.userID)
         if id == caller.sessionID { req.clearSessionCookies() }

@@ -54,36 +54,3 @@ final class RefreshToken: Model, @unchecked Sendable {
         self.expiresAt = expiresAt
     }
 }
-
-struct CreateAuthSessions: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(AuthSession.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("is_admin", .bool, .required)
-            .field("user_agent", .string)
-            .field("ip", .string)
-            .field("last_used_at", .datetime, .required)
-            .field("expires_at", .datetime, .required)
-            .field("revoked_at", .datetime)
-            .field("revoke_reason", .string)
-            .field("created_at", .datetime)
-            .create()
-        try await DatabaseIndex.create("auth_sessions_user_idx", on: AuthSession.schema, columns: ["user_id"], in: database)
-        try await database.schema(RefreshToken.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("session_id", .uuid, .required, .references(AuthSession.schema, .id, onDelete: .cascade))
-            .field("token_hash", .string, .required)
-            .field("expires_at", .datetime, .required)
-            .field("used_at", .datetime)
-            .field("created_at", .datetime)
-            .unique(on: "token_hash")
-            .create()
-        try await DatabaseIndex.create("refresh_tokens_session_idx", on: RefreshToken.schema, columns: ["session_id"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(RefreshToken.schema).delete()
-        try await database.schema(AuthSession.schema).delete()
-    }
-}

@@ -34,6 +34,12 @@ extension Request {
         return try result.get()
     }
 
+    /// The caller the route policy already resolved for this request, read without another lookup; nil when the
+    /// request carried no credentials or the route's policy never looked (`public`).
+    func resolvedCaller() throws -> Caller? {
+        try storage[CallerKey.self]?.get() ?? nil
+    }
+
     func requireCaller() async throws -> Caller {
         guard let caller = try await caller() else { throw Problem.unauthenticated }
         return caller

@@ -53,31 +53,3 @@ final class LoginFailure: Model, @unchecked Sendable {
         self.createdAt = at
     }
 }
-
-struct CreateOneTimeTokens: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(OneTimeToken.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("purpose", .string, .required)
-            .field("token_hash", .string, .required)
-            .field("code_hash", .string)
-            .field("attempts", .int, .required)
-            .field("expires_at", .datetime, .required)
-            .field("used_at", .datetime)
-            .field("created_at", .datetime)
-            .unique(on: "token_hash")
-            .create()
-        try await database.schema(LoginFailure.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("throttle_key", .string, .required)
-            .field("created_at", .datetime, .required)
-            .create()
-        try await DatabaseIndex.create("login_failures_key_idx", on: LoginFailure.schema, columns: ["throttle_key", "created_at"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(LoginFailure.schema).delete()
-        try await database.schema(OneTimeToken.schema).delete()
-    }
-}

@@ -21,7 +21,7 @@ struct CatalogueReads: Sendable {
 
     /// Top-level categories ordered by `position`, each with its children ordered the same way.
     func categoryTree() async throws -> [Node] {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let rows = try await sql.raw("""
             SELECT c.id, c.slug, c.name, c.parent_id, c.position, COUNT(m.id) AS model_count
             FROM categories c LEFT JOIN models m ON m.category_id = c.id AND \(unsafeRaw: Self.listed)
@@ -63,7 +63,7 @@ struct CatalogueReads: Sendable {
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
 
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         var prefixFilter: SQLQueryString = ""
         if let rawPrefix, !rawPrefix.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             // Only punctuation: no tag can start with it.

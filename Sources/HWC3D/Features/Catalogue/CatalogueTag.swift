@@ -32,28 +32,6 @@ final class ModelTag: Model, @unchecked Sendable {
     }
 }
 
-struct CreateTags: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(CatalogueTag.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("name", .string, .required)
-            .unique(on: "name")
-            .create()
-        try await database.schema(ModelTag.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
-            .field("tag_id", .uuid, .required, .references(CatalogueTag.schema, .id, onDelete: .cascade))
-            .unique(on: "model_id", "tag_id")
-            .create()
-        try await DatabaseIndex.create("model_tags_tag_idx", on: ModelTag.schema, columns: ["tag_id", "model_id"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(ModelTag.schema).delete()
-        try await database.schema(CatalogueTag.schema).delete()
-    }
-}
-
 /// Tags as people type them become one canonical spelling: lower case, words joined by `-`.
 enum TagName {
     /// No tag survives normalising from more than this many bytes; longer input is refused before any work.

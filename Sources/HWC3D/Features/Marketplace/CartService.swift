@@ -46,7 +46,7 @@ struct CartService {
             guard count < Self.maxItems else {
                 throw Problem.conflict("cart-full", "Cart full", detail: "A cart holds at most \(Self.maxItems) models.")
             }
-            let sql = database as! any SQLDatabase
+            let sql = database.sql
             // A concurrent add of the same model is absorbed by the unique (user, model) pair.
             try await sql.raw("""
                 INSERT INTO cart_items (id, user_id, model_id, price_when_added_cents, created_at)
@@ -58,7 +58,7 @@ struct CartService {
     }
 
     func remove(modelID: UUID, buyer: Caller) async throws -> Components.Schemas.Cart {
-        let deleted = try await (database as! any SQLDatabase).raw("""
+        let deleted = try await database.sql.raw("""
             DELETE FROM cart_items WHERE user_id = \(bind: buyer.userID) AND model_id = \(bind: modelID) RETURNING id
             """).all()
         guard !deleted.isEmpty else { throw Problem.notFound("This model in your cart") }
@@ -90,7 +90,7 @@ struct CartService {
 
     func cart(for buyerID: UUID) async throws -> Components.Schemas.Cart {
         let lines = try await lines(for: buyerID)
-        let cards = try await ModelCards.load(ids: lines.map { try $0.model.requireID() }, on: database as! any SQLDatabase, settings: services.settings)
+        let cards = try await ModelCards.load(ids: lines.map { try $0.model.requireID() }, on: database.sql, settings: services.settings)
         let cardsByID = Dictionary(cards.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [Components.Schemas.CartItem] = []
         for line in lines {

@@ -170,7 +170,7 @@ struct CheckoutService {
             try await transaction.update(on: database)
             throw Problem(.paymentRequired, "payment-failed", "Payment failed", detail: "The payment provider refused this payment. Try another provider.")
         }
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         try await sql.raw("""
             UPDATE transactions SET provider_reference = \(bind: created.reference), client_secret = \(bind: created.clientSecret),
                 approval_url = \(bind: created.approvalURL), updated_at = \(bind: Date())

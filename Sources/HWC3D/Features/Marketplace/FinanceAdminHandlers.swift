@@ -4,17 +4,10 @@ import HWC3DAPI
 import Vapor
 
 /// `/admin` finance routes and the marketplace settings. Reads need `finance.read`, decisions `finance.write`,
-/// settings `settings.write`.
+/// settings `settings.write` (each route's `x-policy`, checked before the handler runs).
 extension APIHandler {
-    private func financeAdmin(_ permission: AdminPermission) async throws -> (Request, AdminCaller) {
-        let req = try request
-        let admin = try await req.requireAdminCaller()
-        try admin.require(permission)
-        return (req, admin)
-    }
-
     func adminListTransactions(_ input: Operations.AdminListTransactions.Input) async throws -> Operations.AdminListTransactions.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let filter = FinanceReads.TransactionFilter(
             status: input.query.status, provider: input.query.provider, from: input.query.from, to: input.query.to, buyer: input.query.buyer)
@@ -22,19 +15,19 @@ extension APIHandler {
     }
 
     func adminGetTransaction(_ input: Operations.AdminGetTransaction.Input) async throws -> Operations.AdminGetTransaction.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let id = try Self.uuid(input.path.id, notFound: "The transaction")
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).transaction(id))))
     }
 
     func adminListRefunds(_ input: Operations.AdminListRefunds.Input) async throws -> Operations.AdminListRefunds.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).refunds(status: input.query.status, page: page))))
     }
 
     func adminApproveRefund(_ input: Operations.AdminApproveRefund.Input) async throws -> Operations.AdminApproveRefund.Output {
-        let (req, admin) = try await financeAdmin(.financeWrite)
+        let (req, admin) = (try request, try self.admin)
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let id = try Self.uuid(input.path.id, notFound: "The refund request")
         let decided = try await RefundService(services: services, database: req.db).approve(requestID: id, note: body.note, admin: admin)
@@ -42,7 +35,7 @@ extension APIHandler {
     }
 
     func adminRejectRefund(_ input: Operations.AdminRejectRefund.Input) async throws -> Operations.AdminRejectRefund.Output {
-        let (req, admin) = try await financeAdmin(.financeWrite)
+        let (req, admin) = (try request, try self.admin)
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let id = try Self.uuid(input.path.id, notFound: "The refund request")
         let decided = try await RefundService(services: services, database: req.db).reject(requestID: id, note: body.note, admin: admin)
@@ -50,13 +43,13 @@ extension APIHandler {
     }
 
     func adminListPayouts(_ input: Operations.AdminListPayouts.Input) async throws -> Operations.AdminListPayouts.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).payouts(status: input.query.status, page: page))))
     }
 
     func adminApprovePayout(_ input: Operations.AdminApprovePayout.Input) async throws -> Operations.AdminApprovePayout.Output {
-        let (req, admin) = try await financeAdmin(.financeWrite)
+        let (req, admin) = (try request, try self.admin)
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let id = try Self.uuid(input.path.id, notFound: "The payout")
         let payout = try await PayoutService(services: services, database: req.db).approve(payoutID: id, note: body.note, admin: admin)
@@ -64,7 +57,7 @@ extension APIHandler {
     }
 
     func adminRejectPayout(_ input: Operations.AdminRejectPayout.Input) async throws -> Operations.AdminRejectPayout.Output {
-        let (req, admin) = try await financeAdmin(.financeWrite)
+        let (req, admin) = (try request, try self.admin)
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let id = try Self.uuid(input.path.id, notFound: "The payout")
         let payout = try await PayoutService(services: services, database: req.db).reject(payoutID: id, note: body.note, admin: admin)
@@ -72,14 +65,14 @@ extension APIHandler {
     }
 
     func adminRevenue(_ input: Operations.AdminRevenue.Input) async throws -> Operations.AdminRevenue.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let granularity: FinanceReads.Granularity = input.query.granularity == .month ? .month : .day
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).revenue(
             granularity: granularity, from: input.query.from, to: input.query.to, testMode: input.query.testMode ?? false))))
     }
 
     func adminLedgerCheck(_ input: Operations.AdminLedgerCheck.Input) async throws -> Operations.AdminLedgerCheck.Output {
-        let (req, _) = try await financeAdmin(.financeRead)
+        let req = try request
         let report = try await LedgerAudit.run(on: req.db)
         return .ok(.init(body: .json(.init(
             ok: report.ok, entriesChecked: report.entriesChecked, groupsChecked: report.groupsChecked,
@@ -88,12 +81,12 @@ extension APIHandler {
     }
 
     func adminGetSettings(_ input: Operations.AdminGetSettings.Input) async throws -> Operations.AdminGetSettings.Output {
-        let (req, _) = try await financeAdmin(.settingsWrite)
+        let req = try request
         return .ok(.init(body: .json(.init(try await MarketplaceSettings.load(on: req.db)))))
     }
 
     func adminUpdateSettings(_ input: Operations.AdminUpdateSettings.Input) async throws -> Operations.AdminUpdateSettings.Output {
-        let (req, admin) = try await financeAdmin(.settingsWrite)
+        let (req, admin) = (try request, try self.admin)
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         var changes: [String: Int] = [:]
         if let value = body.platformFeeBps { changes["platform_fee_bps"] = value }

@@ -107,7 +107,7 @@ struct FinanceReads {
     /// One page of an admin decision queue (refund requests, payouts), ordered as a queue is worked: pending first,
     /// oldest first; decided ones after, newest first. `table` is one of ours, never input.
     private func queuePage(_ table: String, status: String?, page: PageRequest) async throws -> (ids: [UUID], total: Int) {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let statusFilter: SQLQueryString = status.map { "WHERE status = \(bind: $0)" } ?? ""
         let total = try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) \(statusFilter)").first()?.decode(column: "n", as: Int.self) ?? 0
         let ids = try await sql.raw("""
@@ -141,7 +141,7 @@ struct FinanceReads {
         guard periods.count <= (granularity == .day ? 366 : 120) else {
             throw Problem.validation(field: "from", granularity == .day ? "at most 366 days per request" : "at most 120 months per request")
         }
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let period = granularity == .day ? "day" : "SUBSTR(day, 1, 7)"
         let rows = try await sql.raw("""
             SELECT \(unsafeRaw: period) AS period,

@@ -137,7 +137,7 @@ enum Ledger {
     }
 
     static func balance(sellerID: UUID, on database: any Database, now: Date) async throws -> SellerBalance {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let row = try await sql.raw("""
             SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) AS total,
                    CAST(COALESCE(SUM(CASE WHEN available_at > \(bind: now) THEN amount_cents ELSE 0 END), 0) AS BIGINT) AS pending
@@ -161,7 +161,8 @@ enum RowLock {
     /// Several users, always in the same (sorted) order, so two transactions locking overlapping sets cannot
     /// each hold what the other waits for.
     static func users(_ ids: [UUID], on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        let sql = database.sql
+        guard sql.dialect.name == "postgresql" else { return }
         for id in Set(ids).sorted(by: { $0.uuidString < $1.uuidString }) {
             try await sql.raw("SELECT id FROM users WHERE id = \(bind: id) FOR NO KEY UPDATE").run()
         }

@@ -27,7 +27,7 @@ enum LedgerAudit {
     }
 
     static func run(on database: any Database, now: Date = Date()) async throws -> Report {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         var findings: [Finding] = []
 
         let counts = try await sql.raw("SELECT COUNT(*) AS entries, COUNT(DISTINCT group_id) AS groups FROM ledger_entries").first()

@@ -7,19 +7,19 @@ import Vapor
 extension APIHandler {
     func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         return .ok(.init(body: .json(try await CartService(services: services, database: req.db).cart(for: caller.userID))))
     }
 
     func clearCart(_ input: Operations.ClearCart.Input) async throws -> Operations.ClearCart.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         return .ok(.init(body: .json(try await CartService(services: services, database: req.db).clear(buyer: caller))))
     }
 
     func addCartItem(_ input: Operations.AddCartItem.Input) async throws -> Operations.AddCartItem.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         guard let modelID = UUID(uuidString: body.modelId) else { throw Problem.validation(field: "model_id", "must be a model id (UUID)") }
         return .ok(.init(body: .json(try await CartService(services: services, database: req.db).add(modelID: modelID, buyer: caller))))
@@ -27,14 +27,14 @@ extension APIHandler {
 
     func removeCartItem(_ input: Operations.RemoveCartItem.Input) async throws -> Operations.RemoveCartItem.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let modelID = try Self.uuid(input.path.modelId, notFound: "This model in your cart")
         return .ok(.init(body: .json(try await CartService(services: services, database: req.db).remove(modelID: modelID, buyer: caller))))
     }
 
     func checkout(_ input: Operations.Checkout.Input) async throws -> Operations.Checkout.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let answer = try await CheckoutService(services: services, database: req.db).checkout(
             .init(provider: body.provider.rawValue, expectedTotalCents: body.expectedTotalCents),
@@ -44,7 +44,7 @@ extension APIHandler {
 
     func captureCheckout(_ input: Operations.CaptureCheckout.Input) async throws -> Operations.CaptureCheckout.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let id = try Self.uuid(input.path.transactionId, notFound: "The transaction")
         let transaction = try await PaymentCapture(services: services, database: req.db).capture(transactionID: id, buyer: caller)
         return .ok(.init(body: .json(try await TransactionViews.transaction(transaction, on: req.db, settings: services.settings))))
@@ -52,7 +52,7 @@ extension APIHandler {
 
     func listTransactions(_ input: Operations.ListTransactions.Input) async throws -> Operations.ListTransactions.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let query = PaymentTransaction.query(on: req.db).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
@@ -64,7 +64,7 @@ extension APIHandler {
 
     func getTransaction(_ input: Operations.GetTransaction.Input) async throws -> Operations.GetTransaction.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let id = try Self.uuid(input.path.id, notFound: "The transaction")
         guard let transaction = try await PaymentTransaction.find(id, on: req.db), transaction.$buyer.id == caller.userID else {
             throw Problem.notFound("The transaction")
@@ -74,7 +74,7 @@ extension APIHandler {
 
     func listPurchases(_ input: Operations.ListPurchases.Input) async throws -> Operations.ListPurchases.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let query = Purchase.query(on: req.db).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
@@ -86,14 +86,14 @@ extension APIHandler {
 
     func getPurchase(_ input: Operations.GetPurchase.Input) async throws -> Operations.GetPurchase.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.db)
         return .ok(.init(body: .json(try await TransactionViews.purchases([purchase], on: req.db, settings: services.settings)[0])))
     }
 
     func requestRefund(_ input: Operations.RequestRefund.Input) async throws -> Operations.RequestRefund.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.db)
         let created = try await RefundService(services: services, database: req.db).request(purchaseID: purchase.requireID(), reason: body.reason, buyer: caller)
@@ -102,20 +102,20 @@ extension APIHandler {
 
     func listSales(_ input: Operations.ListSales.Input) async throws -> Operations.ListSales.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         return .ok(.init(body: .json(try await SellerReads(services: services, database: req.db).sales(sellerID: caller.userID, page: page))))
     }
 
     func getEarnings(_ input: Operations.GetEarnings.Input) async throws -> Operations.GetEarnings.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         return .ok(.init(body: .json(try await SellerReads(services: services, database: req.db).earnings(sellerID: caller.userID))))
     }
 
     func listPayouts(_ input: Operations.ListPayouts.Input) async throws -> Operations.ListPayouts.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let query = Payout.query(on: req.db).filter(\.$seller.$id == caller.userID)
         let total = try await query.count()
@@ -126,7 +126,7 @@ extension APIHandler {
 
     func requestPayout(_ input: Operations.RequestPayout.Input) async throws -> Operations.RequestPayout.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let payout = try await PayoutService(services: services, database: req.db).request(amountCents: body.amountCents, seller: caller)
         return .created(.init(body: .json(TransactionViews.payout(payout))))
@@ -134,7 +134,7 @@ extension APIHandler {
 
     func setPayoutMethod(_ input: Operations.SetPayoutMethod.Input) async throws -> Operations.SetPayoutMethod.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let method = try await PayoutService(services: services, database: req.db).setMethod(
             type: body._type.rawValue, stripeAccountID: body.stripeAccountId, paypalEmail: body.paypalEmail, seller: caller)

@@ -7,7 +7,7 @@ import SQLKit
 /// model that was archived or deleted since still shows its title, creator and cover.
 enum TransactionViews {
     static func modelRefs(_ ids: [UUID], on database: any Database, settings: Settings) async throws -> [UUID: Components.Schemas.PurchasedModelRef] {
-        let cards = try await ModelCards.load(ids: Array(Set(ids)), on: database as! any SQLDatabase, settings: settings)
+        let cards = try await ModelCards.load(ids: Array(Set(ids)), on: database.sql, settings: settings)
         var refs: [UUID: Components.Schemas.PurchasedModelRef] = [:]
         for card in cards {
             guard let id = UUID(uuidString: card.id) else { continue }

@@ -35,7 +35,7 @@ struct PaymentCompletion {
             ])
             return .amountMismatch
         }
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         // The conditional update is the gate: of two confirmations racing, one moves the row and the other stops.
         let moved = try await sql.raw("""
             UPDATE transactions SET status = 'succeeded', paid_at = \(bind: now), capture_reference = \(bind: captureReference),
@@ -62,8 +62,7 @@ struct PaymentCompletion {
             if inserted.isEmpty {
                 logger.warning("buyer already owned a paid model", metadata: ["transaction": "\(transactionID)", "model": "\(item.$model.id)"])
             }
-            try await sql.raw("UPDATE models SET sales_count = sales_count + 1 WHERE id = \(bind: item.$model.id)").run()
-            try await ModelActivity.record(.sale, modelID: item.$model.id, on: db, at: now)
+            try await ModelSales.recordSale(of: item.$model.id, on: db, at: now)
         }
         try await Ledger.recordSale(transaction, items: items, holdingPeriodDays: settings.holdingPeriodDays, on: db, now: now)
         try await sql.raw("""
@@ -76,7 +75,7 @@ struct PaymentCompletion {
     private func queueEmails(_ transaction: PaymentTransaction, items: [TransactionItem], settings: MarketplaceSettings, on db: any Database, now: Date) async throws {
         let frontend = services.settings.frontendURL
         let lines = items.map { MailTemplate.MoneyLine(label: $0.title, cents: $0.priceCents) }
-        if let buyer = try await User.find(transaction.$buyer.id, on: db), buyer.status != .deleted {
+        if let buyer = try await UserDirectory.recipient(transaction.$buyer.id, on: db) {
             try await services.mailer.queue(
                 .purchaseReceipt(
                     name: buyer.displayName, reference: try transaction.requireID().uuidString.lowercased(), lines: lines,
@@ -86,7 +85,7 @@ struct PaymentCompletion {
         }
         let bySeller = Dictionary(grouping: items, by: { $0.$seller.id })
         for (sellerID, sold) in bySeller.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
-            guard let seller = try await User.find(sellerID, on: db), seller.status != .deleted else { continue }
+            guard let seller = try await UserDirectory.recipient(sellerID, on: db) else { continue }
             try await services.mailer.queue(
                 .saleNotice(
                     name: seller.displayName,

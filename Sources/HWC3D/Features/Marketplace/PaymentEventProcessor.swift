@@ -19,7 +19,7 @@ struct PaymentEventProcessor {
 
     func process(_ event: PaymentEvent, now: Date = Date()) async throws -> Outcome {
         try await database.transaction { db in
-            let sql = db as! any SQLDatabase
+            let sql = db.sql
             let rowID = UUID.v7(now: now)
             let inserted = try await sql.raw("""
                 INSERT INTO webhook_events (id, provider, event_id, type, outcome, received_at)
@@ -123,7 +123,7 @@ struct PaymentEventProcessor {
     /// Marks a pending transaction failed; anything already decided stays as it is.
     @discardableResult
     static func markFailed(_ transactionID: UUID, reason: String, on db: any Database) async throws -> Bool {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let moved = try await sql.raw("""
             UPDATE transactions SET status = 'failed', failure_reason = \(bind: String(reason.prefix(500))), updated_at = \(bind: Date())
             WHERE id = \(bind: transactionID) AND status = 'pending' RETURNING id

@@ -122,7 +122,7 @@ struct PayoutService {
     ) async throws -> Payout {
         let payoutID = try payout.requireID()
         return try await database.transaction { db in
-            let sql = db as! any SQLDatabase
+            let sql = db.sql
             let moved = try await sql.raw("""
                 UPDATE payouts SET status = \(bind: status.rawValue), note = \(bind: note), decided_by = \(bind: admin.caller.userID),
                     decided_at = \(bind: now), provider = \(bind: providerName?.rawValue), provider_reference = \(bind: reference)
@@ -139,7 +139,7 @@ struct PayoutService {
                 admin: admin, action: "payout.\(status == .paid ? "approve" : status.rawValue == "failed" ? "fail" : "reject")",
                 targetType: "payout", targetID: payoutID.uuidString.lowercased(),
                 before: #"{"status":"pending"}"#, after: #"{"status":"\#(status.rawValue)","amount_cents":\#(payout.amountCents)}"#, on: db)
-            if let seller = try await User.find(payout.$seller.id, on: db), seller.status != .deleted {
+            if let seller = try await UserDirectory.recipient(payout.$seller.id, on: db) {
                 let template: MailTemplate = status == .paid
                     ? .payoutPaid(name: seller.displayName, amountCents: payout.amountCents, currency: payout.currency,
                                   destination: payout.destination, testMode: providerName == .sandbox)

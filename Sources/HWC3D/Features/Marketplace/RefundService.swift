@@ -71,7 +71,7 @@ struct RefundService {
         }
 
         return try await database.transaction { db in
-            let sql = db as! any SQLDatabase
+            let sql = db.sql
             let moved = try await sql.raw("""
                 UPDATE refund_requests SET status = 'approved', decision_note = \(bind: note), decided_by = \(bind: admin.caller.userID),
                     decided_at = \(bind: now), provider_reference = \(bind: providerRefund.reference)
@@ -91,7 +91,7 @@ struct RefundService {
                 before: #"{"status":"pending"}"#,
                 after: #"{"status":"approved","amount_cents":\#(request.amountCents),"from_seller_cents":\#(reversal.fromSellerCents),"absorbed_cents":\#(reversal.absorbedByPlatformCents)}"#,
                 on: db)
-            if let buyer = try await User.find(request.$buyer.id, on: db), buyer.status != .deleted {
+            if let buyer = try await UserDirectory.recipient(request.$buyer.id, on: db) {
                 try await services.mailer.queue(
                     .refundApproved(name: buyer.displayName, title: item.title, amountCents: request.amountCents, currency: request.currency, testMode: transaction.testMode),
                     to: buyer.email, userID: buyer.id, on: db)
@@ -105,7 +105,7 @@ struct RefundService {
         return try await database.transaction { db in
             guard let request = try await RefundRequestRecord.find(requestID, on: db) else { throw Problem.notFound("The refund request") }
             try Self.requirePending(request)
-            let sql = db as! any SQLDatabase
+            let sql = db.sql
             let moved = try await sql.raw("""
                 UPDATE refund_requests SET status = 'rejected', decision_note = \(bind: note), decided_by = \(bind: admin.caller.userID), decided_at = \(bind: now)
                 WHERE id = \(bind: requestID) AND status = 'pending' RETURNING id
@@ -117,7 +117,7 @@ struct RefundService {
                 admin: admin, action: "refund.reject", targetType: "refund_request", targetID: requestID.uuidString.lowercased(),
                 before: #"{"status":"pending"}"#, after: #"{"status":"rejected"}"#, on: db)
             let item = try await TransactionItem.find(request.$item.id, on: db)
-            if let buyer = try await User.find(request.$buyer.id, on: db), buyer.status != .deleted {
+            if let buyer = try await UserDirectory.recipient(request.$buyer.id, on: db) {
                 try await services.mailer.queue(.refundRejected(name: buyer.displayName, title: item?.title ?? "your purchase", note: note),
                                                 to: buyer.email, userID: buyer.id, on: db)
             }
@@ -131,7 +131,7 @@ struct RefundService {
     static func refundItem(
         _ item: TransactionItem, of transaction: PaymentTransaction, refundRequestID: UUID?, services: AppServices, on db: any Database, now: Date
     ) async throws -> Ledger.Reversal {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let itemID = try item.requireID()
         let transactionID = try transaction.requireID()
         let marked = try await sql.raw("""
@@ -154,7 +154,7 @@ struct RefundService {
         transaction.refundedCents += item.priceCents
         try await RowLock.user(item.$seller.id, on: db)
         let reversal = try await Ledger.reverseItem(item, of: transaction, refundRequestID: refundRequestID, on: db, now: now)
-        if let seller = try await User.find(item.$seller.id, on: db), seller.status != .deleted {
+        if let seller = try await UserDirectory.recipient(item.$seller.id, on: db) {
             try await services.mailer.queue(
                 .saleRefunded(name: seller.displayName, title: item.title, earningCents: item.earningCents, currency: transaction.currency, testMode: transaction.testMode),
                 to: seller.email, userID: seller.id, on: db)

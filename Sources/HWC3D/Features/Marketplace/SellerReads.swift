@@ -11,7 +11,7 @@ struct SellerReads {
     private static let paidStatuses = ["succeeded", "refunded", "partially_refunded"]
 
     func sales(sellerID: UUID, page: PageRequest) async throws -> Components.Schemas.SalePage {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let total = try await sql.raw("""
             SELECT COUNT(*) AS n FROM transaction_items i JOIN transactions t ON t.id = i.transaction_id
             WHERE i.seller_id = \(bind: sellerID) AND t.status IN (\(binds: Self.paidStatuses))
@@ -51,7 +51,7 @@ struct SellerReads {
     }
 
     func earnings(sellerID: UUID, now: Date = Date()) async throws -> Components.Schemas.Earnings {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let settings = try await MarketplaceSettings.load(on: database)
         let balance = try await Ledger.balance(sellerID: sellerID, on: database, now: now)
         let payouts = try await sql.raw("""

@@ -44,7 +44,7 @@ struct CatalogueResponseCache: ServerMiddleware {
         }
         let vaporRequest = try CurrentRequest.get()
         _ = try await vaporRequest.caller()
-        let stamp = try await Self.stamp(on: vaporRequest.db as! any SQLDatabase)
+        let stamp = try await Self.stamp(on: vaporRequest.db.sql)
         let now = Date()
         if let entry = store.fresh(key, stamp: stamp, now: now, lifetime: lifetime) {
             return (HTTPResponse(status: .ok, headerFields: entry.headers), HTTPBody(entry.bytes))
@@ -155,16 +155,5 @@ struct CatalogueResponseCache: ServerMiddleware {
             }
             flight.finish(outcome)
         }
-    }
-}
-
-/// The cache's freshness probe reads the newest `updated_at`; without an index that is a scan of the table.
-struct UpdateModelsAddUpdatedAtIndex: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await DatabaseIndex.create("models_updated_idx", on: ModelAsset.schema, columns: ["updated_at"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).drop(index: "models_updated_idx").run()
     }
 }

@@ -50,10 +50,7 @@ enum ModelAccess {
     }
 
     static func isModerator(_ caller: Caller, on database: any Database) async throws -> Bool {
-        guard caller.isAdmin, caller.isAdminSession,
-            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == caller.userID).first()
-        else { return false }
-        return admin.permissions.contains(.modelsModerate)
+        try await caller.holds(.modelsModerate, on: database)
     }
 
     static func find(_ key: String, on database: any Database, allowSlug: Bool) async throws -> ModelAsset? {

@@ -15,7 +15,7 @@ enum ModelActivity {
 
     static func record(_ kind: Kind, modelID: UUID, count: Int = 1, on database: any Database, at now: Date = Date()) async throws {
         guard count > 0 else { return }
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let column = kind.column
         let delta = kind == .unlike ? -count : count
         var values = ["views": 0, "downloads": 0, "likes": 0, "sales": 0]
@@ -38,7 +38,7 @@ enum ModelActivity {
     /// The last `days` UTC days up to and including today's, oldest first, every day present (zeros where
     /// nothing happened).
     static func series(modelID: UUID, days: Int, on database: any Database, now: Date = Date()) async throws -> [Day] {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let today = UTCDay.number(now)
         let labels = (0..<days).map { UTCDay.string(dayNumber: today - days + 1 + $0) }
         let rows = try await sql.raw("""
@@ -94,24 +94,5 @@ enum UTCDay {
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-}
-
-struct CreateModelDailyStats: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        // The unique constraint is also the index every read uses: one model's days, in order.
-        try await database.schema("model_daily_stats")
-            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
-            .field("day", .string, .required)
-            .field("views", .int, .required, .sql(.default(0)))
-            .field("downloads", .int, .required, .sql(.default(0)))
-            .field("likes", .int, .required, .sql(.default(0)))
-            .field("sales", .int, .required, .sql(.default(0)))
-            .unique(on: "model_id", "day")
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema("model_daily_stats").delete()
     }
 }

@@ -8,8 +8,6 @@ import Vapor
 extension APIHandler {
     func adminListModels(_ input: Operations.AdminListModels.Input) async throws -> Operations.AdminListModels.Output {
         let req = try request
-        let admin = try await req.requireAdminCaller()
-        try admin.require(.modelsModerate)
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         var conditions: [SQLQueryString] = ["m.deleted_at IS NULL"]
         if let status = input.query.status {
@@ -26,7 +24,7 @@ extension APIHandler {
             conditions.append("(LOWER(m.title) LIKE \(bind: pattern) ESCAPE '\\' OR m.slug LIKE \(bind: pattern) ESCAPE '\\' OR u.username_key LIKE \(bind: pattern) ESCAPE '\\')")
         }
         let filter = conditions.dropFirst().reduce(conditions[0]) { $0 + " AND " + $1 }
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         let total = try await sql.raw("SELECT COUNT(*) AS n FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         // Waiting longest first: the review queue is first come, first served.
@@ -53,7 +51,7 @@ extension APIHandler {
     func adminGetModel(_ input: Operations.AdminGetModel.Input) async throws -> Operations.AdminGetModel.Output {
         let (_, model) = try await moderatedModel(input.path.id)
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let detail = try await ModelDetails(services: services, database: req.db).load(model, for: caller)
         let owner = try await User.find(model.$owner.id, on: req.db)
         return .ok(.init(body: .json(.init(
@@ -95,8 +93,7 @@ extension APIHandler {
     /// The admin (with `models.moderate`) and the model, whatever its status; deleted models are gone for everyone.
     private func moderatedModel(_ key: String) async throws -> (AdminCaller, ModelAsset) {
         let req = try request
-        let admin = try await req.requireAdminCaller()
-        try admin.require(.modelsModerate)
+        let admin = try self.admin
         guard let model = try await ModelAccess.find(key, on: req.db, allowSlug: false), model.deletedAt == nil else {
             throw ModelAccess.notFound
         }

@@ -28,7 +28,7 @@ struct ModelCommentService: Sendable {
         let parentID: UUID? = if let rawParentID { try await validParent(rawParentID, modelID: model.id!) } else { nil }
         let id = UUID.v7(now: now)
         try await database.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             try await sql.raw("""
                 INSERT INTO model_comments (id, model_id, author_id, parent_id, body, created_at)
                 VALUES (\(bind: id), \(bind: model.id!), \(bind: author.id!), \(bind: parentID), \(bind: text), \(bind: now))
@@ -52,7 +52,7 @@ struct ModelCommentService: Sendable {
                 detail: "Comments can be edited for \(Int(Self.editWindow / 60)) minutes after posting.")
         }
         let text = try Self.validBody(body)
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         // Guarded by `deleted_at IS NULL`, so an edit racing a delete cannot resurrect anything.
         let updated = try await sql.raw("""
             UPDATE model_comments SET body = \(bind: text), edited_at = \(bind: now)
@@ -74,7 +74,7 @@ struct ModelCommentService: Sendable {
             throw Problem.forbidden("Only the comment's author, the model's owner or a moderator can delete it.")
         }
         try await database.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let deleted = try await sql.raw("""
                 UPDATE model_comments SET deleted_at = \(bind: now)
                 WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
@@ -88,7 +88,7 @@ struct ModelCommentService: Sendable {
     /// One page of top-level comments, oldest first, with all their replies: two queries whatever the page size
     /// (a third only to count when the page is past the end).
     func page(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [Entry], total: Int) {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let shown: SQLQueryString = """
             FROM model_comments c JOIN users u ON u.id = c.author_id
             WHERE c.model_id = \(bind: modelID) AND c.parent_id IS NULL
@@ -115,7 +115,7 @@ struct ModelCommentService: Sendable {
 
     /// Comments posted since `start` and not deleted, for owner statistics.
     func countPosted(modelID: UUID, since start: Date) async throws -> Int {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         return try await sql.raw("""
             SELECT COUNT(*) AS posted FROM model_comments
             WHERE model_id = \(bind: modelID) AND deleted_at IS NULL AND created_at >= \(bind: start)
@@ -154,7 +154,7 @@ struct ModelCommentService: Sendable {
     /// Visible replies of the given top-level comments, oldest first, grouped by parent: one query.
     private func replies(of parentIDs: [UUID]) async throws -> [UUID: [Entry]] {
         guard !parentIDs.isEmpty else { return [:] }
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let rows = try await sql.raw("""
             SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
                    \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))

@@ -114,7 +114,7 @@ enum ModelTags {
     static func replace(on model: ModelAsset, with names: [String], in database: any Database) async throws {
         let modelID = try model.requireID()
         try await ModelTag.query(on: database).filter(\.$model.$id == modelID).delete()
-        guard let sql = database as? any SQLDatabase else { return }
+        let sql = database.sql
         for name in names {
             // Two creators may introduce the same new tag at once; the loser of the race reuses the winner's row.
             try await sql.raw("INSERT INTO tags (id, name) VALUES (\(bind: UUID.v7()), \(bind: name)) ON CONFLICT (name) DO NOTHING").run()

@@ -8,7 +8,7 @@ import Vapor
 extension APIHandler {
     func createModel(_ input: Operations.CreateModel.Input) async throws -> Operations.CreateModel.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
         let fields = try await ModelFields.validate(
             title: body.title, description: body.description, category: body.category, tags: body.tags,
@@ -19,14 +19,14 @@ extension APIHandler {
 
     func getModel(_ input: Operations.GetModel.Input) async throws -> Operations.GetModel.Output {
         let req = try request
-        let caller = try await req.caller()
+        let caller = try optionalCaller
         let model = try await ModelAccess.visible(input.path.id, caller: caller, on: req.db, allowSlug: true)
         return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(model, for: caller))))
     }
 
     func updateModel(_ input: Operations.UpdateModel.Input) async throws -> Operations.UpdateModel.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         let fields = try await ModelFields.validate(
@@ -38,7 +38,7 @@ extension APIHandler {
 
     func deleteModel(_ input: Operations.DeleteModel.Input) async throws -> Operations.DeleteModel.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         try await ModelService(services: services, database: req.db).delete(model)
         return .noContent(.init())
@@ -46,7 +46,7 @@ extension APIHandler {
 
     func submitModel(_ input: Operations.SubmitModel.Input) async throws -> Operations.SubmitModel.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         guard caller.user.isEmailVerified else { throw Problem.emailNotVerified }
         let submitted = try await ModelService(services: services, database: req.db).submit(model)
@@ -55,7 +55,7 @@ extension APIHandler {
 
     func uploadModelFile(_ input: Operations.UploadModelFile.Input) async throws -> Operations.UploadModelFile.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         guard caller.user.isEmailVerified else { throw Problem.emailNotVerified }
         guard case .multipartForm(let parts) = input.body else {
@@ -75,7 +75,7 @@ extension APIHandler {
 
     func deleteModelFile(_ input: Operations.DeleteModelFile.Input) async throws -> Operations.DeleteModelFile.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         guard let fileID = UUID(uuidString: input.path.fileId) else { throw Problem.notFound("The file") }
         try await ModelFileUploads(services: services, database: req.db, threadPool: req.application.threadPool)
@@ -85,7 +85,7 @@ extension APIHandler {
 
     func getModelFileAnalysis(_ input: Operations.GetModelFileAnalysis.Input) async throws -> Operations.GetModelFileAnalysis.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.visible(input.path.id, caller: caller, on: req.db)
         // The full report is the owner's (and moderators'); to anyone else the model's files do not exist here.
         guard try await ModelAccess.canSeeAnything(caller, model: model, on: req.db) else { throw Problem.notFound("The file") }
@@ -100,7 +100,7 @@ extension APIHandler {
 
     func downloadModel(_ input: Operations.DownloadModel.Input) async throws -> Operations.DownloadModel.Output {
         let req = try request
-        let caller = try await req.caller()
+        let caller = try optionalCaller
         let model = try await ModelAccess.downloadable(input.path.id, caller: caller, on: req.db)
         let downloads = ModelDownloads(services: services, database: req.db)
         let links = try await downloads.links(for: model, caller: caller, onlyFile: input.query.fileId)

@@ -7,7 +7,7 @@ import Vapor
 extension APIHandler {
     func uploadModelImage(_ input: Operations.UploadModelImage.Input) async throws -> Operations.UploadModelImage.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         let service = ModelImageService(services: services, database: req.db, logger: req.logger)
         // Who may upload is settled before a byte of the body is read.
         let model = try await service.editableModel(input.path.id, caller: caller)
@@ -18,7 +18,7 @@ extension APIHandler {
 
     func updateModelImage(_ input: Operations.UpdateModelImage.Input) async throws -> Operations.UpdateModelImage.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let changes) = input.body else { throw Problem.malformed("Send a JSON body.") }
         let service = ModelImageService(services: services, database: req.db, logger: req.logger)
         let model = try await service.editableModel(input.path.id, caller: caller)
@@ -29,7 +29,7 @@ extension APIHandler {
 
     func deleteModelImage(_ input: Operations.DeleteModelImage.Input) async throws -> Operations.DeleteModelImage.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let service = ModelImageService(services: services, database: req.db, logger: req.logger)
         let model = try await service.editableModel(input.path.id, caller: caller)
         try await service.remove(imageKey: input.path.imageId, of: model)

@@ -211,7 +211,7 @@ struct ModelImageService {
     ) async throws -> T {
         try await Self.gallerySerial.run(modelID) {
             try await database.transaction { tx in
-                guard let sql = tx as? any SQLDatabase else { throw ProblemMiddleware.internalError }
+                let sql = tx.sql
                 return try await body(tx, sql)
             }
         }
@@ -271,7 +271,7 @@ struct ModelImageService {
     }
 
     private func sqlDatabase(_ database: any Database) throws -> any SQLDatabase {
-        guard let sql = database as? any SQLDatabase else { throw ProblemMiddleware.internalError }
+        let sql = database.sql
         return sql
     }
 

@@ -14,25 +14,6 @@ final class ModelLike: Model, @unchecked Sendable {
     init() {}
 }
 
-struct CreateModelLikes: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(ModelLike.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("created_at", .datetime, .required)
-            .unique(on: "model_id", "user_id")
-            .create()
-        // "Who liked" lists a model's likes newest first; a user's own likes ("liked models") go by user.
-        try await DatabaseIndex.create("model_likes_model_idx", on: ModelLike.schema, columns: ["model_id", "created_at"], in: database)
-        try await DatabaseIndex.create("model_likes_user_idx", on: ModelLike.schema, columns: ["user_id", "created_at"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(ModelLike.schema).delete()
-    }
-}
-
 /// Liking and unliking. Owners may like their own models, as on most marketplaces: a like is a bookmark as
 /// much as a vote, and refusing it would only push owners to a second account.
 struct ModelLikeService: Sendable {
@@ -47,7 +28,7 @@ struct ModelLikeService: Sendable {
     /// transaction, so any number of concurrent likes leave `like_count` equal to the number of rows.
     func like(modelID: UUID, userID: UUID, now: Date = Date()) async throws -> State {
         try await database.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let inserted = try await sql.raw("""
                 INSERT INTO model_likes (id, model_id, user_id, created_at)
                 VALUES (\(bind: UUID.v7(now: now)), \(bind: modelID), \(bind: userID), \(bind: now))
@@ -63,7 +44,7 @@ struct ModelLikeService: Sendable {
     /// Idempotent: the counter moves only when a row was really deleted.
     func unlike(modelID: UUID, userID: UUID, now: Date = Date()) async throws -> State {
         try await database.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let deleted = try await sql.raw("""
                 DELETE FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID) RETURNING id
                 """).all()
@@ -76,7 +57,7 @@ struct ModelLikeService: Sendable {
 
     /// For model detail's `liked_by_me`.
     func isLiked(modelID: UUID, userID: UUID) async throws -> Bool {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         return try await sql.raw("""
             SELECT 1 AS liked FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID)
             """).first() != nil
@@ -84,7 +65,7 @@ struct ModelLikeService: Sendable {
 
     /// Who liked, newest first; accounts that are suspended or erased are left out.
     func likers(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [UserSummaryColumns.Row], total: Int) {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let filter: SQLQueryString = """
             FROM model_likes l JOIN users u ON u.id = l.user_id
             WHERE l.model_id = \(bind: modelID) AND u.status = 'active'
@@ -99,7 +80,7 @@ struct ModelLikeService: Sendable {
     }
 
     private func likeCount(_ modelID: UUID) async throws -> Int {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         return try await sql.raw("SELECT like_count FROM models WHERE id = \(bind: modelID)").first()?
             .decode(column: "like_count", as: Int.self) ?? 0
     }

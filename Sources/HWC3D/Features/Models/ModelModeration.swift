@@ -61,7 +61,7 @@ struct ModelModeration {
 
     private func decide(
         _ model: ModelAsset, action: String, reason: String?, change: @escaping @Sendable (ModelAsset) -> Void,
-        email: @escaping @Sendable (User, ModelAsset) -> MailTemplate?
+        email: @escaping @Sendable (MailRecipient, ModelAsset) -> MailTemplate?
     ) async throws -> ModelAsset {
         let before = Decision(status: model.status, featured: model.featured, reason: nil)
         return try await database.transaction { db in
@@ -72,7 +72,7 @@ struct ModelModeration {
             try await AdminAudit.record(
                 admin: admin, action: action, targetType: "model", targetID: model.requireID().uuidString.lowercased(),
                 before: try Self.json(before), after: try Self.json(after), on: db)
-            if let owner = try await User.find(model.$owner.id, on: db), owner.status != .deleted, let template = email(owner, model) {
+            if let owner = try await UserDirectory.recipient(model.$owner.id, on: db), let template = email(owner, model) {
                 try await services.mailer.queue(template, to: owner.email, userID: owner.id, on: db)
             }
             return model

@@ -60,13 +60,13 @@ enum ModelSearchIndex {
     static let batchSize = 500
 
     static func refresh(modelID: UUID, on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         try await write(try await documents(where: "m.id = \(bind: modelID)", on: sql), on: sql)
     }
 
     /// Every model of one creator, whose names are part of each model's document.
     static func refresh(ownerID: UUID, on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let documents = try await documents(where: "m.owner_id = \(bind: ownerID)", on: sql)
         for start in stride(from: 0, to: documents.count, by: batchSize) {
             try await write(Array(documents[start..<min(start + batchSize, documents.count)]), on: sql)
@@ -77,7 +77,7 @@ enum ModelSearchIndex {
     /// restores and `hwc3d reindex-search`; returns how many models were indexed.
     @discardableResult
     static func rebuild(on database: any Database) async throws -> Int {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         var after: UUID?
         var total = 0
         while true {
@@ -162,41 +162,5 @@ struct ReindexSearchCommand: AsyncCommand {
         let started = Date()
         let count = try await ModelSearchIndex.rebuild(on: context.application.db)
         context.console.print("Indexed \(count) models in \(String(format: "%.1f", Date().timeIntervalSince(started))) s.")
-    }
-}
-
-/// PostgreSQL: the `search_vector` column and its GIN index. SQLite: the FTS5 table and the table that gives each
-/// model the integer key FTS5 rows need. Models that exist already are indexed on the way.
-struct CreateModelSearchIndex: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
-            try await sql.raw("ALTER TABLE models ADD COLUMN search_vector tsvector").run()
-            try await sql.raw("CREATE INDEX models_search_idx ON models USING GIN (search_vector)").run()
-        } else {
-            try await sql.raw("""
-                CREATE TABLE model_search_docs (
-                    doc_id INTEGER PRIMARY KEY,
-                    model_id UUID NOT NULL UNIQUE REFERENCES models (id) ON DELETE CASCADE)
-                """).run()
-            // Words arrive already split and lower-cased by `SearchWords`; diacritics are kept, as PostgreSQL's
-            // `simple` configuration keeps them. Prefix indexes make the `word*` lookups of short words cheap.
-            try await sql.raw("""
-                CREATE VIRTUAL TABLE models_fts USING fts5(
-                    title, tags, creator, description, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')
-                """).run()
-        }
-        try await ModelSearchIndex.rebuild(on: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
-            try await sql.raw("DROP INDEX IF EXISTS models_search_idx").run()
-            try await sql.raw("ALTER TABLE models DROP COLUMN IF EXISTS search_vector").run()
-        } else {
-            try await sql.raw("DROP TABLE IF EXISTS models_fts").run()
-            try await sql.raw("DROP TABLE IF EXISTS model_search_docs").run()
-        }
     }
 }

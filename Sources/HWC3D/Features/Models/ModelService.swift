@@ -101,7 +101,7 @@ enum ModelCatalogueIndex {
 
     /// Recounted rather than incremented: status, visibility and deletion all move it, and a count is exact.
     static func refreshOwnerCount(ownerID: UUID, on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
+        let sql = database.sql
         try await sql.raw("""
             UPDATE users SET models_count = (SELECT COUNT(*) FROM models WHERE owner_id = \(bind: ownerID)
               AND status = 'published' AND visibility = 'public' AND deleted_at IS NULL) WHERE id = \(bind: ownerID)

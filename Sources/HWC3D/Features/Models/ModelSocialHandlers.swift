@@ -6,7 +6,7 @@ import Vapor
 extension APIHandler {
     func likeModel(_ input: Operations.LikeModel.Input) async throws -> Operations.LikeModel.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let state = try await ModelLikeService(database: req.db).like(modelID: model.id!, userID: caller.userID)
         return .ok(.init(body: .json(.init(liked: state.liked, likeCount: state.likeCount))))
@@ -14,7 +14,7 @@ extension APIHandler {
 
     func unlikeModel(_ input: Operations.UnlikeModel.Input) async throws -> Operations.UnlikeModel.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let state = try await ModelLikeService(database: req.db).unlike(modelID: model.id!, userID: caller.userID)
         return .ok(.init(body: .json(.init(liked: state.liked, likeCount: state.likeCount))))
@@ -24,7 +24,7 @@ extension APIHandler {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         // `visible`: a model that stopped being published keeps its likes, and its owner may still read them.
-        let model = try await ModelAccess.visible(input.path.id, caller: try await req.caller(), on: req.db)
+        let model = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.db)
         let result = try await ModelLikeService(database: req.db).likers(modelID: model.id!, page: page.page, perPage: page.perPage)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
@@ -33,7 +33,7 @@ extension APIHandler {
     func listModelComments(_ input: Operations.ListModelComments.Input) async throws -> Operations.ListModelComments.Output {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let model = try await ModelAccess.interactive(input.path.id, caller: try await req.caller(), on: req.db)
+        let model = try await ModelAccess.interactive(input.path.id, caller: try optionalCaller, on: req.db)
         let result = try await ModelCommentService(database: req.db).page(modelID: model.id!, page: page.page, perPage: page.perPage)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
@@ -41,7 +41,7 @@ extension APIHandler {
 
     func createModelComment(_ input: Operations.CreateModelComment.Input) async throws -> Operations.CreateModelComment.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let comment = try await ModelCommentService(database: req.db)
@@ -51,7 +51,7 @@ extension APIHandler {
 
     func updateModelComment(_ input: Operations.UpdateModelComment.Input) async throws -> Operations.UpdateModelComment.Output {
         let req = try request
-        let caller = try await req.requireVerifiedCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let comment = try await ModelCommentService(database: req.db)
@@ -61,7 +61,7 @@ extension APIHandler {
 
     func deleteModelComment(_ input: Operations.DeleteModelComment.Input) async throws -> Operations.DeleteModelComment.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         // `visible`: the owner and moderators may clear comments from a model that is no longer published.
         let model = try await ModelAccess.visible(input.path.id, caller: caller, on: req.db)
         try await ModelCommentService(database: req.db).delete(input.path.commentId, on: model, caller: caller)
@@ -70,7 +70,7 @@ extension APIHandler {
 
     func recordModelView(_ input: Operations.RecordModelView.Input) async throws -> Operations.RecordModelView.Output {
         let req = try request
-        let caller = try await req.caller()
+        let caller = try optionalCaller
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let viewer = ModelViewCounter.viewer(
             caller: caller, clientIP: req.clientIP, userAgent: req.headers.first(name: .userAgent))
@@ -81,7 +81,7 @@ extension APIHandler {
 
     func getModelStats(_ input: Operations.GetModelStats.Input) async throws -> Operations.GetModelStats.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let report = try await ModelStatsService(database: req.db).report(input.path.id, caller: caller, days: input.query.days)
         return .ok(.init(body: .json(.init(
             modelId: report.modelID.uuidString.lowercased(),

@@ -6,25 +6,6 @@ import Glibc
 #endif
 import SQLKit
 
-/// Who has been counted as a viewer of which model on which UTC day. Rows only matter for their own day, so a
-/// job may later delete those older than two days; until then the table grows by at most one row per viewer,
-/// model and day.
-struct CreateModelViews: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema("model_views")
-            .field("model_id", .uuid, .required, .references(ModelAsset.schema, .id, onDelete: .cascade))
-            .field("viewer_key", .string, .required)
-            .field("day", .string, .required)
-            .unique(on: "model_id", "viewer_key", "day")
-            .create()
-        try await DatabaseIndex.create("model_views_day_idx", on: "model_views", columns: ["day"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema("model_views").delete()
-    }
-}
-
 /// Counts one view per viewer per model per UTC day, whatever the client says about itself. A signed-in viewer is
 /// `u:<user id>`; anyone else is a keyed hash of their network (the IPv4 address, or the IPv6 /64 that one
 /// subscriber holds) and the day, so changing the User-Agent or hopping addresses inside one's own /64 counts
@@ -76,7 +57,7 @@ struct ModelViewCounter: Sendable {
         let day = UTCDay.string(now)
         guard let viewerKey = viewerKey(viewer, day: day) else { return (false, try await viewCount(modelID)) }
         let counted = try await database.transaction { tx -> Bool in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let inserted = try await sql.raw("""
                 INSERT INTO model_views (model_id, viewer_key, day) VALUES (\(bind: modelID), \(bind: viewerKey), \(bind: day))
                 ON CONFLICT (model_id, viewer_key, day) DO NOTHING RETURNING viewer_key
@@ -90,7 +71,7 @@ struct ModelViewCounter: Sendable {
     }
 
     private func viewCount(_ modelID: UUID) async throws -> Int {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         return try await sql.raw("SELECT view_count FROM models WHERE id = \(bind: modelID)").first()?
             .decode(column: "view_count", as: Int.self) ?? 0
     }

@@ -30,8 +30,7 @@ struct RenderModelPreviewJob: JobHandler {
         guard file.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue, let fileID = file.id else { return }
         let modelID = file.$model.id
         guard try await ModelImageRecord.query(on: database).filter(\.$model.$id == modelID).count() == 0 else { return }
-        let payload = String(decoding: try JSONEncoder().encode(Payload(modelID: modelID, fileID: fileID)), as: UTF8.self)
-        try await JobRecord(kind: kind, payload: payload, runAt: Date(), maxAttempts: 3).create(on: database)
+        try await JobQueue.insert(kind, payload: Payload(modelID: modelID, fileID: fileID), on: database, maxAttempts: 3)
     }
 
     func run(payload: String, database: any Database, logger: Logger) async throws {

@@ -6,7 +6,7 @@ import SQLKit
 /// download those).
 enum StorageQuota {
     static func used(by ownerID: UUID, on database: any Database) async throws -> Int64 {
-        guard let sql = database as? any SQLDatabase else { return 0 }
+        let sql = database.sql
         let row = try await sql.raw("""
             SELECT CAST((SELECT COALESCE(SUM(size_bytes), 0) FROM model_files WHERE owner_id = \(bind: ownerID))
                  + (SELECT COALESCE(SUM(size_bytes), 0) FROM model_images WHERE owner_id = \(bind: ownerID)) AS BIGINT) AS used

@@ -38,34 +38,3 @@ final class OAuthState: Model, @unchecked Sendable {
 
     init() {}
 }
-
-struct CreateOAuthAccounts: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(OAuthAccount.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("provider", .string, .required)
-            .field("provider_user_id", .string, .required)
-            .field("email", .string)
-            .field("created_at", .datetime)
-            .unique(on: "provider", "provider_user_id")
-            .unique(on: "user_id", "provider")
-            .create()
-        try await database.schema(OAuthState.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("state_hash", .string, .required)
-            .field("provider", .string, .required)
-            .field("code_verifier", .string, .required)
-            .field("redirect_path", .string)
-            .field("link_user_id", .uuid)
-            .field("expires_at", .datetime, .required)
-            .field("created_at", .datetime)
-            .unique(on: "state_hash")
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(OAuthState.schema).delete()
-        try await database.schema(OAuthAccount.schema).delete()
-    }
-}

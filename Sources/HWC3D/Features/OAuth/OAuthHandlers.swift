@@ -60,7 +60,7 @@ extension APIHandler {
 
     func listOAuthAccounts(_ input: Operations.ListOAuthAccounts.Input) async throws -> Operations.ListOAuthAccounts.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let accounts = try await OAuthAccount.query(on: req.db).filter(\.$user.$id == caller.userID).sort(\.$provider).all()
         return .ok(.init(body: .json(.init(items: accounts.map {
             .init(provider: $0.provider, email: $0.email, linkedAt: $0.createdAt ?? Date())
@@ -69,7 +69,7 @@ extension APIHandler {
 
     func unlinkOAuthAccount(_ input: Operations.UnlinkOAuthAccount.Input) async throws -> Operations.UnlinkOAuthAccount.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         try await OAuthService(services: services, database: req.db, client: req.client, logger: req.logger)
             .unlink(provider: input.path.provider, userID: caller.userID)
         return .noContent(.init())

@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// GDPR: everything stored about a user, and its erasure.
+/// GDPR: everything stored about a user, gathered from the features that hold it, and its erasure.
 struct AccountLifecycle: Sendable {
     let services: AppServices
     let database: any Database
@@ -23,16 +23,17 @@ struct AccountLifecycle: Sendable {
         let followers = try await UserFollow.query(on: database).filter(\.$followee.$id == id).with(\.$follower).all().map(\.follower)
         return Export(
             user: user,
-            admin: try await AdminUser.query(on: database).filter(\.$user.$id == id).first(),
-            sessions: try await AuthSession.query(on: database).filter(\.$user.$id == id).sort(\.$createdAt, .descending).all(),
-            oauthAccounts: try await OAuthAccount.query(on: database).filter(\.$user.$id == id).all(),
+            admin: try await AdminPersonalData.admin(of: id, on: database),
+            sessions: try await AuthPersonalData.sessions(of: id, on: database),
+            oauthAccounts: try await OAuthPersonalData.accounts(of: id, on: database),
             following: following,
             followers: followers,
-            emails: try await OutboxEmail.query(on: database).filter(\.$userID == id).sort(\.$createdAt, .descending).all())
+            emails: try await OutboxPersonalData.emails(of: id, on: database))
     }
 
     /// Erasure keeps the row (later sales and ledger entries point at it) but removes everything that
-    /// identifies the person: email, names, profile, pictures, sessions, links, follows, tokens and emails.
+    /// identifies the person: email, names, profile, pictures and follows here; sessions, links, tokens, likes,
+    /// models and emails through `PersonalData.owners`, each feature erasing its own tables.
     func erase(_ user: User, password: String?, confirmUsername: String?) async throws {
         if let hash = user.passwordHash {
             guard let password, try await services.passwords.verify(password, against: hash) else {
@@ -47,7 +48,8 @@ struct AccountLifecycle: Sendable {
         let keys = [user.avatarKey, user.bannerKey].compactMap { $0 }
         let id = user.id!
         try await database.transaction { tx in
-            if let sql = tx as? any SQLDatabase {
+            do {
+                let sql = tx.sql
                 // Counters of the people on the other side of each follow stay exact.
                 try await sql.raw("""
                     UPDATE users SET followers_count = followers_count - 1
@@ -59,28 +61,10 @@ struct AccountLifecycle: Sendable {
                     """).run()
             }
             try await UserFollow.query(on: tx).group(.or) { $0.filter(\.$follower.$id == id).filter(\.$followee.$id == id) }.delete()
-            if let sql = tx as? any SQLDatabase {
-                // Likes go with the person, and each liked model's counter with them. Their models leave the
-                // catalogue (soft delete: buyers keep access); their comments stay, signed "Deleted user".
-                try await sql.raw("""
-                    UPDATE models SET like_count = like_count - 1
-                    WHERE id IN (SELECT model_id FROM model_likes WHERE user_id = \(bind: id))
-                    """).run()
-                try await sql.raw("DELETE FROM model_likes WHERE user_id = \(bind: id)").run()
-                try await sql.raw("""
-                    UPDATE models SET deleted_at = \(bind: Date()), featured = \(bind: false)
-                    WHERE owner_id = \(bind: id) AND deleted_at IS NULL
-                    """).run()
-            }
-            try await ModelSearchIndex.refresh(ownerID: id, on: tx)
-            try await AuthSession.query(on: tx).filter(\.$user.$id == id).delete()
-            try await OAuthAccount.query(on: tx).filter(\.$user.$id == id).delete()
-            try await OneTimeToken.query(on: tx).filter(\.$user.$id == id).delete()
-            try await OutboxEmail.query(on: tx).filter(\.$userID == id).delete()
-            try await AdminUser.query(on: tx).filter(\.$user.$id == id).delete()
-            // Throttle rows are keyed by what was typed at sign-in: the email or username.
-            let typed = [user.email, user.usernameKey].flatMap { ["user:acct:\($0)", "admin:acct:\($0)"] }
-            try await LoginFailure.query(on: tx).filter(\.$throttleKey ~~ typed).delete()
+            // Every other feature erases its own part: likes and models, sessions and tokens, linked providers,
+            // an admin role, emails.
+            let account = ErasedAccount(id: id, email: user.email, usernameKey: user.usernameKey)
+            for owner in PersonalData.owners { try await owner.erase(account, on: tx) }
             let placeholder = AccountRules.erasedPrefix + id.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             user.email = "\(placeholder)@\(AccountRules.erasedDomain)"
             user.username = placeholder

@@ -6,14 +6,13 @@ import Vapor
 
 extension APIHandler {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
-        let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         return .ok(.init(body: .json(accountBody(caller.user, of: caller))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         let user = try await UserService(services: services, database: req.db).update(caller.user, with: .init(
             username: body.username, displayName: body.displayName, bio: body.bio, location: body.location,
@@ -23,7 +22,7 @@ extension APIHandler {
 
     func deleteMe(_ input: Operations.DeleteMe.Input) async throws -> Operations.DeleteMe.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
         try await AccountLifecycle(services: services, database: req.db)
             .erase(caller.user, password: body.password, confirmUsername: body.confirmUsername)
@@ -33,7 +32,7 @@ extension APIHandler {
 
     func exportMe(_ input: Operations.ExportMe.Input) async throws -> Operations.ExportMe.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let export = try await AccountLifecycle(services: services, database: req.db).export(caller.user)
         let settings = services.settings
         let body = Components.Schemas.AccountExport(
@@ -60,14 +59,14 @@ extension APIHandler {
 
     func deleteAvatar(_ input: Operations.DeleteAvatar.Input) async throws -> Operations.DeleteAvatar.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let user = try await UserMedia(services: services, database: req.db).remove(kind: .avatars, for: caller.user)
         return .ok(.init(body: .json(accountBody(user, of: caller))))
     }
 
     func deleteBanner(_ input: Operations.DeleteBanner.Input) async throws -> Operations.DeleteBanner.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let user = try await UserMedia(services: services, database: req.db).remove(kind: .banners, for: caller.user)
         return .ok(.init(body: .json(accountBody(user, of: caller))))
     }
@@ -75,7 +74,7 @@ extension APIHandler {
     /// Reads the `file` part (at most the kind's limit, refused with 413 the moment it is passed) and stores it.
     private func storeImage(_ body: Components.RequestBodies.ImageUpload, kind: UserMedia.Kind) async throws -> Components.Schemas.User {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         guard case .multipartForm(let parts) = body else { throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.") }
         let file = try await UploadForm.collectFile(in: parts, limit: kind.maxBytes) { part in
             switch part {
@@ -102,7 +101,7 @@ extension APIHandler {
         let service = UserService(services: services, database: req.db)
         let user = try await service.findPublic(username: input.path.username)
         var following = false
-        if let caller = try await req.caller(), caller.userID != user.id {
+        if let caller = try optionalCaller, caller.userID != user.id {
             following = try await service.isFollowing(followerID: caller.userID, followeeID: user.id!)
         }
         let settings = services.settings
@@ -118,14 +117,14 @@ extension APIHandler {
 
     func followUser(_ input: Operations.FollowUser.Input) async throws -> Operations.FollowUser.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let state = try await UserService(services: services, database: req.db).follow(followerID: caller.userID, username: input.path.username)
         return .ok(.init(body: .json(.init(following: state.following, followers: state.followers))))
     }
 
     func unfollowUser(_ input: Operations.UnfollowUser.Input) async throws -> Operations.UnfollowUser.Output {
         let req = try request
-        let caller = try await req.requireCaller()
+        let caller = try signedIn
         let state = try await UserService(services: services, database: req.db).unfollow(followerID: caller.userID, username: input.path.username)
         return .ok(.init(body: .json(.init(following: state.following, followers: state.followers))))
     }

@@ -7,7 +7,7 @@ import SQLKit
 /// more than the query itself on these paths (see the benchmark in the README).
 enum UserReads {
     static func user(usernameKey: String, on database: any Database) async throws -> User? {
-        guard let sql = database as? any SQLDatabase else { return nil }
+        let sql = database.sql
         let row = try await sql.raw("SELECT * FROM users WHERE username_key = \(bind: usernameKey)").first()
         return try row.map { try UserRow(from: $0).model() }
     }
@@ -20,7 +20,7 @@ enum UserReads {
 
     /// The session, its user and whether the user is an admin, in one round trip.
     static func caller(sessionID: UUID, on database: any Database) async throws -> CallerRecord? {
-        guard let sql = database as? any SQLDatabase else { return nil }
+        let sql = database.sql
         guard let row = try await sql.raw("""
             SELECT u.*, s.user_id AS s_user_id, s.is_admin AS s_is_admin, s.user_agent AS s_user_agent, s.ip AS s_ip,
                    s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,

@@ -127,7 +127,7 @@ struct UserService: Sendable {
             throw Problem(.unprocessableEntity, "cannot-follow-self", "Cannot follow yourself", detail: "You cannot follow yourself.")
         }
         try await database.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { return }
+            let sql = tx.sql
             let inserted = try await sql.raw("""
                 INSERT INTO user_follows (id, follower_id, followee_id, created_at)
                 VALUES (\(bind: UUID.v7()), \(bind: followerID), \(bind: target.id!), \(bind: Date()))
@@ -142,7 +142,7 @@ struct UserService: Sendable {
     func unfollow(followerID: UUID, username: String) async throws -> (following: Bool, followers: Int) {
         let target = try await findPublic(username: username)
         try await database.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { return }
+            let sql = tx.sql
             let deleted = try await sql.raw("""
                 DELETE FROM user_follows WHERE follower_id = \(bind: followerID) AND followee_id = \(bind: target.id!) RETURNING id
                 """).all()

@@ -6,7 +6,7 @@ import SQLKit
 /// primitive behind every "works once" rule (refresh tokens, emailed links), safe when two requests race.
 enum AtomicClaim {
     static func markOnce(table: String, id: UUID, column: String, at date: Date, on database: any Database) async throws -> Bool {
-        guard let sql = database as? any SQLDatabase else { throw ProblemMiddleware.internalError }
+        let sql = database.sql
         let rows = try await sql.raw("""
             UPDATE \(ident: table) SET \(ident: column) = \(bind: date) WHERE id = \(bind: id) AND \(ident: column) IS NULL RETURNING id
             """).all()

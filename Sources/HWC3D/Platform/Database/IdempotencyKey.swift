@@ -56,7 +56,7 @@ final class IdempotencyKey: Model, @unchecked Sendable {
     static let leaseSeconds: TimeInterval = 30
 
     static func claim(userID: UUID, scope: String, key: String, requestHash: String, on database: any Database, now: Date = Date()) async throws -> Claim {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         let id = UUID.v7(now: now)
         let inserted = try await sql.raw("""
             INSERT INTO idempotency_keys (id, user_id, scope, key, request_hash, locked_until, created_at)
@@ -99,27 +99,5 @@ final class IdempotencyKey: Model, @unchecked Sendable {
     func release(on database: any Database) async throws {
         lockedUntil = Date(timeIntervalSince1970: 0)
         try await update(on: database)
-    }
-}
-
-struct CreateIdempotencyKeys: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(IdempotencyKey.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
-            .field("scope", .string, .required)
-            .field("key", .string, .required)
-            .field("request_hash", .string, .required)
-            .field("resource_id", .uuid)
-            .field("response_status", .int)
-            .field("response_body", .string)
-            .field("locked_until", .datetime, .required)
-            .field("created_at", .datetime, .required)
-            .unique(on: "user_id", "scope", "key")
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(IdempotencyKey.schema).delete()
     }
 }

@@ -32,9 +32,17 @@ final class JobQueue: Sendable {
     func enqueue<Payload: Encodable>(
         _ kind: String, payload: Payload, on database: any Database, runAt: Date = Date(), maxAttempts: Int = 8
     ) async throws {
+        try await Self.insert(kind, payload: payload, on: database, runAt: runAt, maxAttempts: maxAttempts)
+        poke()
+    }
+
+    /// Adds a job without waking this process's worker (which finds it on its next poll): for code that runs
+    /// where the queue instance is out of reach, such as a job enqueuing its follow-up.
+    static func insert<Payload: Encodable>(
+        _ kind: String, payload: Payload, on database: any Database, runAt: Date = Date(), maxAttempts: Int = 8
+    ) async throws {
         let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
         try await JobRecord(kind: kind, payload: json, runAt: runAt, maxAttempts: maxAttempts).create(on: database)
-        poke()
     }
 
     /// Wakes a sleeping worker loop early; harmless when none sleeps.
@@ -82,6 +90,10 @@ final class JobQueue: Sendable {
         try await JobRecord.query(on: database).filter(\.$status == "queued").count()
     }
 
+    func failedCount(database: any Database) async throws -> Int {
+        try await JobRecord.query(on: database).filter(\.$status == "failed").count()
+    }
+
     private struct ClaimedJob: Decodable {
         let id: UUID
         let kind: String
@@ -91,7 +103,7 @@ final class JobQueue: Sendable {
     }
 
     private func claim(database: any Database, now: Date) async throws -> ClaimedJob? {
-        guard let sql = database as? any SQLDatabase else { return nil }
+        let sql = database.sql
         // An idle queue is only read: on SQLite even an UPDATE that matches nothing takes the one write lock,
         // and the worker polls every second.
         let due = try await sql.raw("SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now) LIMIT 1").first()

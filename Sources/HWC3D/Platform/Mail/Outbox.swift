@@ -21,28 +21,6 @@ final class OutboxEmail: Model, @unchecked Sendable {
     init() {}
 }
 
-struct CreateOutboxEmails: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(OutboxEmail.schema)
-            .field(.id, .uuid, .identifier(auto: false))
-            .field("user_id", .uuid, .references(User.schema, .id, onDelete: .setNull))
-            .field("template", .string, .required)
-            .field("to_address", .string, .required)
-            .field("subject", .string, .required)
-            .field("text_body", .string, .required)
-            .field("html_body", .string, .required)
-            .field("status", .string, .required)
-            .field("sent_at", .datetime)
-            .field("created_at", .datetime)
-            .create()
-        try await DatabaseIndex.create("outbox_emails_user_idx", on: OutboxEmail.schema, columns: ["user_id"], in: database)
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(OutboxEmail.schema).delete()
-    }
-}
-
 /// Sends email: `queue` writes the outbox row and its job on the caller's database (pass the transaction).
 struct Mailer: Sendable {
     let from: String
@@ -85,5 +63,13 @@ struct SendEmailJob: JobHandler {
         email.sentAt = Date()
         try await email.update(on: database)
         logger.info("email sent", metadata: ["template": "\(email.template)"])
+    }
+}
+
+/// What the rest of the server may ask of the outbox besides queueing mail.
+enum Outbox {
+    /// Emails not delivered yet (the `/metrics` gauge).
+    static func pendingCount(on database: any Database) async throws -> Int {
+        try await OutboxEmail.query(on: database).filter(\.$status == "pending").count()
     }
 }

@@ -71,7 +71,7 @@ struct SeedDemoCommand: AsyncCommand {
                 try await fresh.update(on: tx)
                 try await ModelCatalogueIndex.modelChanged(fresh, on: tx)
                 let views = 20 + (index * 37) % 180
-                try await (tx as! any SQLDatabase).raw("UPDATE models SET view_count = \(bind: views) WHERE id = \(bind: fresh.requireID())").run()
+                try await tx.sql.raw("UPDATE models SET view_count = \(bind: views) WHERE id = \(bind: fresh.requireID())").run()
                 try await ModelActivity.record(.view, modelID: fresh.requireID(), count: views, on: tx)
             }
             published += 1

@@ -5,6 +5,8 @@ import OpenAPIRuntime
 import SQLKit
 import Vapor
 
+/// The server itself: liveness, readiness (database, migrations, storage), Prometheus metrics and public media.
+/// Not under `/api/v1` and not rate limited.
 extension APIHandler {
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         .ok(.init(body: .json(.init(status: "ok"))))
@@ -17,7 +19,7 @@ extension APIHandler {
         var migrations = Components.Schemas.ReadyCheck(ok: true)
         var storage = Components.Schemas.ReadyCheck(ok: true)
         do {
-            guard let sql = req.db as? any SQLDatabase else { throw ProblemMiddleware.internalError }
+            let sql = req.db.sql
             try await sql.raw("SELECT 1").run()
             let applied = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all)).from("_fluent_migrations")
                 .first()?.decode(column: sql.dialect.name == "postgresql" ? "count" : "COUNT(*)", as: Int.self) ?? 0
@@ -47,8 +49,8 @@ extension APIHandler {
             throw Problem.notFound("Page")
         }
         if let queued = try? await services.jobs.queuedCount(database: req.db) { Metrics.jobsQueued.set(Double(queued)) }
-        if let failed = try? await JobRecord.query(on: req.db).filter(\.$status == "failed").count() { Metrics.jobsFailed.set(Double(failed)) }
-        if let pending = try? await OutboxEmail.query(on: req.db).filter(\.$status == "pending").count() { Metrics.outboxPending.set(Double(pending)) }
+        if let failed = try? await services.jobs.failedCount(database: req.db) { Metrics.jobsFailed.set(Double(failed)) }
+        if let pending = try? await Outbox.pendingCount(on: req.db) { Metrics.outboxPending.set(Double(pending)) }
         switch services.settings.database {
         case .sqlite: Metrics.databasePoolMax.set(Double(1))
         case .postgres: Metrics.databasePoolMax.set(Double(services.settings.databasePoolSize * System.coreCount))
