@@ -63,6 +63,8 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     /// Log every SQL statement at info level (`LOG_SQL=true`); otherwise statements are only traced.
     public var logSQL: Bool
+    /// How long SIGTERM waits for in-flight requests before closing their connections.
+    public var shutdownGraceSeconds: Int
     public var rateLimitsEnabled: Bool
     /// Overrides of the named rate-limit policies, e.g. `RATE_LIMIT_LOGIN=20/60`.
     public var rateLimitOverrides: [String: RateLimitPolicy]
@@ -229,6 +231,7 @@ public struct Settings: Sendable {
             bcryptCost: try env.integer("BCRYPT_COST", default: appEnv == .testing ? 4 : 12, range: 4...31),
             logLevel: logLevel,
             logSQL: try env.boolean("LOG_SQL", default: false),
+            shutdownGraceSeconds: try env.integer("SHUTDOWN_GRACE_SECONDS", default: 10, range: 1...600),
             rateLimitsEnabled: try env.boolean("RATE_LIMIT_ENABLED", default: true),
             rateLimitOverrides: overrides,
             loginFailureLimit: try env.integer("LOGIN_FAILURE_LIMIT", default: 10, range: 1...1000),

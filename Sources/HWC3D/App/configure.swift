@@ -16,6 +16,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.http.server.configuration.hostname = settings.host
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil
+    app.http.server.configuration.shutdownTimeout = .seconds(Int64(settings.shutdownGraceSeconds))
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: RoutePolicyMiddleware.jsonBodyLimit)
 
     switch settings.database {

@@ -133,7 +133,7 @@ extension APIHandler {
     }
 
     func userBody(_ user: User, req: Request) async throws -> Components.Schemas.User {
-        let isAdmin = try await AdminUser.query(on: req.db).filter(\.$user.$id == user.id!).count() > 0
+        let isAdmin = try await AdminDirectory.isAdmin(user.id!, on: req.db)
         return .init(user, isAdmin: isAdmin, settings: services.settings)
     }
 }

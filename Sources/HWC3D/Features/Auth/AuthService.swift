@@ -132,7 +132,7 @@ struct AuthService: Sendable {
             let user = try await User.query(on: database).filter(\.$email == email).first(),
             user.status == .active
         else { return }
-        if admin, try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first() == nil { return }
+        if admin, try await !AdminDirectory.isAdmin(user.id!, on: database) { return }
         let purpose: OneTimeToken.Purpose = admin ? .adminResetPassword : .resetPassword
         try await database.transaction { tx in
             let tokens = OneTimeTokens(database: tx)
@@ -187,7 +187,7 @@ struct AuthService: Sendable {
     /// The policy depends on the account, not the route: an admin's password meets the admin policy (12+
     /// characters) whether it is set through the admin or the user endpoints.
     func passwordViolations(_ password: String, for user: User, field: String) async throws -> [Problem.FieldError] {
-        let isAdmin = try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first() != nil
+        let isAdmin = try await AdminDirectory.isAdmin(user.id!, on: database)
         return PasswordPolicy.violations(password, username: user.username, email: user.email, for: isAdmin ? .admin : .user, field: field)
     }
 

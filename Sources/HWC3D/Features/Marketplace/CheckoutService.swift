@@ -69,7 +69,7 @@ struct CheckoutService {
         } catch {
             // A refusal (empty cart, changed price…) frees the key rather than becoming its stored answer: the
             // buyer fixes the cart and the same key may be retried. Only a finished checkout is replayed.
-            try? await record.delete(on: database)
+            try? await record.forget(on: database)
             throw error
         }
     }

@@ -31,10 +31,7 @@ struct FinanceReads {
         if let from = filter.from { query = query.filter(\.$createdAt >= from) }
         if let to = filter.to { query = query.filter(\.$createdAt < to) }
         if let buyer = filter.buyer?.trimmingCharacters(in: .whitespaces), !buyer.isEmpty {
-            let users = try await User.query(on: database).group(.or) {
-                $0.filter(\.$username == buyer.lowercased()).filter(\.$email == AccountRules.normaliseEmail(buyer))
-            }.all()
-            query = query.filter(\.$buyer.$id ~~ users.compactMap(\.id))
+            query = query.filter(\.$buyer.$id ~~ (try await UserDirectory.ids(matching: buyer, on: database)))
         }
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)

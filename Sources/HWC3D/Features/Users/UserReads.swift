@@ -12,43 +12,15 @@ enum UserReads {
         return try row.map { try UserRow(from: $0).model() }
     }
 
-    struct CallerRecord {
-        let user: User
-        let session: AuthSession
-        let isAdmin: Bool
-    }
-
-    /// The session, its user and whether the user is an admin, in one round trip.
-    static func caller(sessionID: UUID, on database: any Database) async throws -> CallerRecord? {
-        let sql = database.sql
-        guard let row = try await sql.raw("""
-            SELECT u.*, s.user_id AS s_user_id, s.is_admin AS s_is_admin, s.user_agent AS s_user_agent, s.ip AS s_ip,
-                   s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
-                   s.created_at AS s_created_at,
-                   (SELECT COUNT(*) FROM admin_users a WHERE a.user_id = u.id) AS s_admin_count
-            FROM auth_sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.id = \(bind: sessionID)
-            """).first()
-        else { return nil }
-        let user = try UserRow(from: row).model()
-        let session = AuthSession()
-        session.id = sessionID
-        session.$user.id = try row.decode(column: "s_user_id", as: UUID.self)
-        session.isAdmin = try row.decode(column: "s_is_admin", as: Bool.self)
-        session.userAgent = try row.decode(column: "s_user_agent", as: String?.self)
-        session.ip = try row.decode(column: "s_ip", as: String?.self)
-        session.lastUsedAt = try row.decode(column: "s_last_used_at", as: Date.self)
-        session.expiresAt = try row.decode(column: "s_expires_at", as: Date.self)
-        session.revokedAt = try row.decode(column: "s_revoked_at", as: Date?.self)
-        session.createdAt = try row.decode(column: "s_created_at", as: Date?.self)
-        session.$id.exists = true
-        let admins = try row.decode(column: "s_admin_count", as: Int.self)
-        return CallerRecord(user: user, session: session, isAdmin: admins > 0)
+    /// `JOIN users <alias> ON <alias>.id = <userIDColumn>`, and the row it adds decodes with `UserRow`: for the
+    /// one-statement reads of other features that need the whole user (the caller of a request).
+    static func join(alias: String, on userIDColumn: String) -> SQLQueryString {
+        "JOIN users \(unsafeRaw: alias) ON \(unsafeRaw: alias).id = \(unsafeRaw: userIDColumn)"
     }
 }
 
 /// A `users` row as stored, column for column.
-private struct UserRow {
+struct UserRow {
     let id: UUID
     let email, username, usernameKey, displayName: String
     let passwordHash, bio, location, website, avatarKey, bannerKey: String?

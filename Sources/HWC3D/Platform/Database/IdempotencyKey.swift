@@ -100,4 +100,10 @@ final class IdempotencyKey: Model, @unchecked Sendable {
         lockedUntil = Date(timeIntervalSince1970: 0)
         try await update(on: database)
     }
+
+    /// Forgets the key after a refusal, so the same key may be used again once the client fixed its request:
+    /// only a finished request is replayed.
+    func forget(on database: any Database) async throws {
+        try await delete(on: database)
+    }
 }

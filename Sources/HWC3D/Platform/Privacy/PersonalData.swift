@@ -18,6 +18,7 @@ enum PersonalData {
     /// Every feature that holds personal data besides the profile itself (which `Users` erases last). A feature
     /// that starts keeping data about people adds itself here.
     static let owners: [any PersonalDataOwner] = [
-        ModelsPersonalData(), AuthPersonalData(), OAuthPersonalData(), AdminPersonalData(), OutboxPersonalData(),
+        EngagementPersonalData(), ListingsPersonalData(), AuthPersonalData(), OAuthPersonalData(), AdminPersonalData(),
+        OutboxPersonalData(),
     ]
 }

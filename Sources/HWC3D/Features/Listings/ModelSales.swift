@@ -6,7 +6,7 @@ import SQLKit
 /// in the sale's transaction.
 enum ModelSales {
     static func recordSale(of modelID: UUID, on database: any Database, at now: Date) async throws {
-        try await database.sql.raw("UPDATE models SET sales_count = sales_count + 1 WHERE id = \(bind: modelID)").run()
+        try await ModelCounters.add(1, to: .sales, of: modelID, on: database)
         try await ModelActivity.record(.sale, modelID: modelID, on: database, at: now)
     }
 }

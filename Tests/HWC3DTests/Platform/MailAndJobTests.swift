@@ -279,7 +279,7 @@ private final class SMTPTestServer: @unchecked Sendable {
         let environment = ProcessInfo.processInfo.environment
         let python = environment["HWC3D_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
         let script = environment["HWC3D_SMTP_TEST_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("tools/smtp_server.py").path
         try #require(
             FileManager.default.fileExists(atPath: script),

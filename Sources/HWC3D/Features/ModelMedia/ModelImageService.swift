@@ -45,7 +45,7 @@ struct ModelImageService {
         }
         let modelID = try model.requireID()
         // Cheap refusals before the image work; the transaction checks both again under the lock.
-        guard try await Self.imageCount(of: modelID, on: sqlDatabase(database)) < Self.maxImagesPerModel else { throw Self.galleryFull }
+        guard try await Self.imageCount(of: modelID, on: database.sql) < Self.maxImagesPerModel else { throw Self.galleryFull }
         try await Self.checkQuota(owner: model.$owner.id, adding: 1, quota: services.settings.storageQuotaBytes, on: database)
 
         let renditions: GalleryRenditions
@@ -103,7 +103,7 @@ struct ModelImageService {
     /// Inside the transaction: locks the model, re-checks the limits, appends the row at the end of the gallery
     /// and makes it the cover when the model has none. Answers whether it became the cover.
     private func insert(_ image: ModelImageRecord, quota: Int64, on tx: any Database) async throws -> Bool {
-        let sql = try sqlDatabase(tx)
+        let sql = tx.sql
         let modelID = image.$model.id
         let cover = try await Self.lockModel(modelID, on: sql).coverID
         guard let slot = try await sql.raw("""
@@ -119,7 +119,7 @@ struct ModelImageService {
                     \(bind: image.height), \(bind: image.sizeBytes), \(bind: image.createdAt ?? Date()))
             """).run()
         guard cover == nil else { return false }
-        try await sql.raw("UPDATE models SET cover_image_id = \(bind: image.id!) WHERE id = \(bind: modelID)").run()
+        try await ModelCounters.setCover(image.id!, of: modelID, on: tx)
         return true
     }
 
@@ -131,7 +131,7 @@ struct ModelImageService {
     func update(imageKey: String, of model: ModelAsset, isCover: Bool?, position: Int?) async throws -> Gallery {
         guard let imageID = UUID(uuidString: imageKey) else { throw Self.imageNotFound }
         let modelID = try model.requireID()
-        return try await changeGallery(modelID) { _, sql in
+        return try await changeGallery(modelID) { tx, sql in
             let cover = try await Self.lockModel(modelID, on: sql).coverID
             var images = try await Self.images(of: modelID, on: sql)
             guard let index = images.firstIndex(where: { $0.id == imageID }) else { throw Self.imageNotFound }
@@ -150,7 +150,7 @@ struct ModelImageService {
             }
             var newCover = cover
             if isCover == true, cover != imageID {
-                try await sql.raw("UPDATE models SET cover_image_id = \(bind: imageID) WHERE id = \(bind: modelID)").run()
+                try await ModelCounters.setCover(imageID, of: modelID, on: tx)
                 newCover = imageID
             }
             return Gallery(images: images, coverID: newCover)
@@ -164,7 +164,7 @@ struct ModelImageService {
     func remove(imageKey: String, of model: ModelAsset) async throws {
         guard let imageID = UUID(uuidString: imageKey) else { throw Self.imageNotFound }
         let modelID = try model.requireID()
-        try await changeGallery(modelID) { _, sql in
+        try await changeGallery(modelID) { tx, sql in
             let locked = try await Self.lockModel(modelID, on: sql)
             var images = try await Self.images(of: modelID, on: sql)
             guard let index = images.firstIndex(where: { $0.id == imageID }) else { throw Self.imageNotFound }
@@ -177,7 +177,7 @@ struct ModelImageService {
             images.remove(at: index)
             if index < images.count { try await Self.renumber(images, modelID: modelID, on: sql) }
             if locked.coverID == imageID || locked.coverID == nil {
-                try await sql.raw("UPDATE models SET cover_image_id = \(bind: images.first?.id) WHERE id = \(bind: modelID)").run()
+                try await ModelCounters.setCover(images.first?.id, of: modelID, on: tx)
             }
         }
         await removeFiles(ModelImageRenditions.allStorageKeys(imageID: imageID))
@@ -268,11 +268,6 @@ struct ModelImageService {
     private static func conflictIfConstraint(_ error: any Error) -> any Error {
         guard let database = error as? any DatabaseError, database.isConstraintFailure else { return error }
         return Problem.conflict("gallery-busy", "Gallery changed meanwhile", detail: "Another change to this gallery happened at the same time; try again.")
-    }
-
-    private func sqlDatabase(_ database: any Database) throws -> any SQLDatabase {
-        let sql = database.sql
-        return sql
     }
 
     static let imageNotFound = Problem.notFound("Image")

@@ -40,7 +40,7 @@ extension ModelImageService {
                     VALUES (\(bind: image.id!), \(bind: modelID), \(bind: ownerID), 0, \(bind: image.width), \(bind: image.height),
                             \(bind: image.sizeBytes), \(bind: createdAt), \(bind: true))
                     """).run()
-                try await sql.raw("UPDATE models SET cover_image_id = \(bind: image.id!) WHERE id = \(bind: modelID)").run()
+                try await ModelCounters.setCover(image.id!, of: modelID, on: tx)
                 return .stored(image.id!)
             }
         } catch let problem as Problem where problem == ModelAccess.notFound {

@@ -48,6 +48,11 @@ struct RoutePolicyTests {
         #expect(operations.filter { $0.path.hasPrefix("/api/v1/admin/") && !$0.path.hasPrefix("/api/v1/admin/auth/") }
             .allSatisfy { $0.policy.access == .admin })
         #expect(operations.first { $0.id == "listModels" }?.policy.cache == CatalogueResponseCache.name)
+
+        // No permission is dead weight: each guards a route, or waits for its routes in `awaitingRoutes`.
+        let required = Set(operations.compactMap(\.policy.permission))
+        #expect(required.isDisjoint(with: AdminPermission.awaitingRoutes), "\(required.intersection(AdminPermission.awaitingRoutes))")
+        #expect(required.union(AdminPermission.awaitingRoutes) == Set(AdminPermission.allCases))
     }
 
     @Test("a contract whose operation lacks a policy, or names an unknown access, permission or limit, is refused at start")

@@ -33,7 +33,7 @@ struct ModelCommentService: Sendable {
                 INSERT INTO model_comments (id, model_id, author_id, parent_id, body, created_at)
                 VALUES (\(bind: id), \(bind: model.id!), \(bind: author.id!), \(bind: parentID), \(bind: text), \(bind: now))
                 """).run()
-            try await sql.raw("UPDATE models SET comment_count = comment_count + 1 WHERE id = \(bind: model.id!)").run()
+            try await ModelCounters.add(1, to: .comments, of: model.id!, on: tx)
         }
         return Entry(
             id: id, parentID: parentID, body: text, author: .init(author), deleted: false, createdAt: now, editedAt: nil,
@@ -81,7 +81,7 @@ struct ModelCommentService: Sendable {
                 """).all()
             // Someone else deleted it first: the counter already moved once.
             guard !deleted.isEmpty else { throw Self.notFound }
-            try await sql.raw("UPDATE models SET comment_count = comment_count - 1 WHERE id = \(bind: model.id!)").run()
+            try await ModelCounters.add(-1, to: .comments, of: model.id!, on: tx)
         }
     }
 

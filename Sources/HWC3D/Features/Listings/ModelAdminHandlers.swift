@@ -43,7 +43,7 @@ extension APIHandler {
             guard let card = cardsByID[id] else { continue }
             items.append(.init(
                 model: card, ownerEmail: try row.decode(column: "email", as: String.self),
-                submittedAt: try row.decode(column: "submitted_at", as: Date?.self), reportsCount: 0))
+                submittedAt: try row.decode(column: "submitted_at", as: Date?.self)))
         }
         return .ok(.init(body: .json(.init(items: items, meta: page.meta(total: total)))))
     }
@@ -53,9 +53,9 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let detail = try await ModelDetails(services: services, database: req.db).load(model, for: caller)
-        let owner = try await User.find(model.$owner.id, on: req.db)
+        let ownerEmail = try await UserDirectory.email(of: model.$owner.id, on: req.db)
         return .ok(.init(body: .json(.init(
-            model: detail, ownerEmail: owner?.email ?? "", reportsCount: 0,
+            model: detail, ownerEmail: ownerEmail ?? "",
             history: try await ModelModeration.history(of: model.requireID(), on: req.db)))))
     }
 

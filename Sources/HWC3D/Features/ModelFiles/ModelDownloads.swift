@@ -39,7 +39,7 @@ struct ModelDownloads {
         // A creator fetching their own files is not a download anyone else made.
         if !links.isEmpty, caller?.userID != model.$owner.id {
             try await database.transaction { db in
-                try await db.sql.raw("UPDATE models SET download_count = download_count + 1 WHERE id = \(bind: modelID)").run()
+                try await ModelCounters.add(1, to: .downloads, of: modelID, on: db)
                 try await ModelActivity.record(.download, modelID: modelID, on: db)
             }
         }

@@ -35,7 +35,7 @@ struct ModelLikeService: Sendable {
                 ON CONFLICT (model_id, user_id) DO NOTHING RETURNING id
                 """).all()
             guard !inserted.isEmpty else { return }
-            try await sql.raw("UPDATE models SET like_count = like_count + 1 WHERE id = \(bind: modelID)").run()
+            try await ModelCounters.add(1, to: .likes, of: modelID, on: tx)
             try await ModelActivity.record(.like, modelID: modelID, on: tx, at: now)
         }
         return State(liked: true, likeCount: try await likeCount(modelID))
@@ -49,7 +49,7 @@ struct ModelLikeService: Sendable {
                 DELETE FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID) RETURNING id
                 """).all()
             guard !deleted.isEmpty else { return }
-            try await sql.raw("UPDATE models SET like_count = like_count - 1 WHERE id = \(bind: modelID)").run()
+            try await ModelCounters.add(-1, to: .likes, of: modelID, on: tx)
             try await ModelActivity.record(.unlike, modelID: modelID, on: tx, at: now)
         }
         return State(liked: false, likeCount: try await likeCount(modelID))

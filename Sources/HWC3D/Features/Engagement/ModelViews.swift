@@ -63,7 +63,7 @@ struct ModelViewCounter: Sendable {
                 ON CONFLICT (model_id, viewer_key, day) DO NOTHING RETURNING viewer_key
                 """).all()
             guard !inserted.isEmpty else { return false }
-            try await sql.raw("UPDATE models SET view_count = view_count + 1 WHERE id = \(bind: modelID)").run()
+            try await ModelCounters.add(1, to: .views, of: modelID, on: tx)
             try await ModelActivity.record(.view, modelID: modelID, on: tx, at: now)
             return true
         }

@@ -83,7 +83,7 @@ struct MigrationRoundTripTests {
     @Test("One migration per file in a Migrations/ folder, each registered, each creating at most one table")
     func oneMigrationPerFileOneTablePerMigration() throws {
         let sources = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/HWC3D")
         let enumerator = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
         var declared: [String] = []

@@ -79,6 +79,7 @@ struct PlatformTests {
             #expect(yaml.status == .ok)
             #expect(yaml.headers.contentType?.description.contains("yaml") == true)
             let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
                 .appendingPathComponent("Sources/HWC3DAPI/openapi.yaml")
             #expect(yaml.text == (try String(contentsOf: source, encoding: .utf8)))
             #expect(yaml.text.hasPrefix("openapi: 3.1.0"))

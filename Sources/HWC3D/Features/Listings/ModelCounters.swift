@@ -1,0 +1,41 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The writes other features make to a model's row, in their own transactions: engagement counters, the cover
+/// image, the "something changed" stamp. `models` is Listings' table; this is the whole of what others may
+/// change in it.
+enum ModelCounters {
+    enum Counter: String, Sendable {
+        case likes = "like_count"
+        case comments = "comment_count"
+        case views = "view_count"
+        case downloads = "download_count"
+        case sales = "sales_count"
+    }
+
+    /// Moves one counter of one model by `delta` (atomic in SQL, exact under concurrency).
+    static func add(_ delta: Int, to counter: Counter, of modelID: UUID, on database: any Database) async throws {
+        try await database.sql.raw(
+            "UPDATE models SET \(unsafeRaw: counter.rawValue) = \(unsafeRaw: counter.rawValue) + \(bind: delta) WHERE id = \(bind: modelID)"
+        ).run()
+    }
+
+    /// Moves a counter down by one on every model a person liked, commented… (`modelIDs` is a subquery that
+    /// the owner of those rows hands over: it names its own table, so the statement stays split by owner).
+    static func subtractOne(from counter: Counter, ofModelsIn modelIDs: SQLQueryString, on database: any Database) async throws {
+        try await database.sql.raw(
+            "UPDATE models SET \(unsafeRaw: counter.rawValue) = \(unsafeRaw: counter.rawValue) - 1 WHERE id IN (\(modelIDs))"
+        ).run()
+    }
+
+    /// The image shown on cards (nil: none).
+    static func setCover(_ imageID: UUID?, of modelID: UUID, on database: any Database) async throws {
+        try await database.sql.raw("UPDATE models SET cover_image_id = \(bind: imageID) WHERE id = \(bind: modelID)").run()
+    }
+
+    /// Marks a live model changed, so list caches keyed on `MAX(updated_at)` let go of it.
+    static func touch(_ modelID: UUID, on database: any Database, at now: Date = Date()) async throws {
+        try await database.sql.raw("UPDATE models SET updated_at = \(bind: now) WHERE id = \(bind: modelID) AND deleted_at IS NULL").run()
+    }
+}
