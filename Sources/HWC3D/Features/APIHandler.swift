@@ -5,6 +5,9 @@ import Vapor
 
 /// Implements the generated `APIProtocol`, one extension per area. Handlers stay thin: read the typed input,
 /// call a service, map the result to contract types. Errors are thrown as `Problem`s and rendered in one place.
+/// Who may call is the operation's `x-policy`, applied before the handler runs: handlers read the admitted caller
+/// (`signedIn`, `optionalCaller`, `admin`). Request bodies are read with an exhaustive `switch` over the contract's
+/// content types, so a content type added to the contract is a compile error, not a forgotten runtime guard.
 struct APIHandler: APIProtocol {
     let services: AppServices
 

@@ -295,7 +295,9 @@ struct ModelCommentTests {
 
     @Test("posting comments is rate limited per user by its own policy")
     func rateLimit() async throws {
-        try await withServer(["RATE_LIMIT_COMMENT": "2/60"]) { server in
+        // A day-long window: a fixed window that rolls over between the second and third post (a loaded CI
+        // machine took over a minute for this test) would reset the budget and let the third through.
+        try await withServer(["RATE_LIMIT_COMMENT": "2/86400"]) { server in
             let alice = try await server.register("alice", verified: true)
             let bob = try await server.register("bob", verified: true)
             let model = try await CatalogueFixtures.model(server, owner: alice)

@@ -7,7 +7,7 @@ import Vapor
 extension APIHandler {
     func adminLogin(_ input: Operations.AdminLogin.Input) async throws -> Operations.AdminLogin.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let challenge = try await AdminAuthService(services: services, database: req.db)
             .login(email: body.email, password: body.password, ip: req.clientIP)
         return .ok(.init(body: .json(.init(
@@ -17,7 +17,7 @@ extension APIHandler {
 
     func adminVerifyOTP(_ input: Operations.AdminVerifyOTP.Input) async throws -> Operations.AdminVerifyOTP.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let (issued, admin) = try await AdminAuthService(services: services, database: req.db).verify(
             challengeToken: body.challengeToken, code: body.code, userAgent: req.headers.first(name: .userAgent), ip: req.clientIP)
         req.setSessionCookies(issued)
@@ -28,21 +28,21 @@ extension APIHandler {
 
     func adminResendOTP(_ input: Operations.AdminResendOTP.Input) async throws -> Operations.AdminResendOTP.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AdminAuthService(services: services, database: req.db).resendCode(challengeToken: body.challengeToken)
         return .accepted(.init(body: .json(.init(status: "accepted", message: "A new sign-in code is on its way."))))
     }
 
     func adminForgotPassword(_ input: Operations.AdminForgotPassword.Input) async throws -> Operations.AdminForgotPassword.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AuthService(services: services, database: req.db).forgotPassword(email: body.email, admin: true)
         return .accepted(.init(body: .json(Self.resetAccepted)))
     }
 
     func adminResetPassword(_ input: Operations.AdminResetPassword.Input) async throws -> Operations.AdminResetPassword.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AuthService(services: services, database: req.db).resetPassword(token: body.token, newPassword: body.password, admin: true)
         req.clearSessionCookies()
         return .noContent(.init())
@@ -58,7 +58,7 @@ extension APIHandler {
     func adminTOTPConfirm(_ input: Operations.AdminTOTPConfirm.Input) async throws -> Operations.AdminTOTPConfirm.Output {
         let req = try request
         let admin = try self.admin
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let codes = try await AdminAuthService(services: services, database: req.db).confirmTOTP(for: admin, code: body.code)
         return .ok(.init(body: .json(.init(recoveryCodes: codes))))
     }
@@ -66,7 +66,7 @@ extension APIHandler {
     func adminTOTPDisable(_ input: Operations.AdminTOTPDisable.Input) async throws -> Operations.AdminTOTPDisable.Output {
         let req = try request
         let admin = try self.admin
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AdminAuthService(services: services, database: req.db).disableTOTP(for: admin, code: body.code)
         return .noContent(.init())
     }

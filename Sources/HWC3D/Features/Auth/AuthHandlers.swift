@@ -6,7 +6,7 @@ import Vapor
 extension APIHandler {
     func register(_ input: Operations.Register.Input) async throws -> Operations.Register.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let issued = try await AuthService(services: services, database: req.db).register(
             .init(email: body.email, username: body.username, password: body.password, displayName: body.displayName),
             userAgent: req.headers.first(name: .userAgent), ip: req.clientIP)
@@ -16,7 +16,7 @@ extension APIHandler {
 
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         guard let identifier = body.login ?? body.email ?? body.username, !identifier.isEmpty else {
             throw Problem.validation(field: "login", "give `login` (email or username), `email` or `username`")
         }
@@ -67,7 +67,7 @@ extension APIHandler {
 
     func verifyEmail(_ input: Operations.VerifyEmail.Input) async throws -> Operations.VerifyEmail.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let user = try await AuthService(services: services, database: req.db).verifyEmail(token: body.token)
         return .ok(.init(body: .json(try await userBody(user, req: req))))
     }
@@ -81,14 +81,14 @@ extension APIHandler {
 
     func forgotPassword(_ input: Operations.ForgotPassword.Input) async throws -> Operations.ForgotPassword.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AuthService(services: services, database: req.db).forgotPassword(email: body.email, admin: false)
         return .accepted(.init(body: .json(Self.resetAccepted)))
     }
 
     func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output {
         let req = try request
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AuthService(services: services, database: req.db).resetPassword(token: body.token, newPassword: body.password, admin: false)
         req.clearSessionCookies()
         return .noContent(.init())
@@ -97,7 +97,7 @@ extension APIHandler {
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AuthService(services: services, database: req.db).changePassword(
             caller: caller, current: body.currentPassword, new: body.newPassword)
         return .noContent(.init())

@@ -87,7 +87,7 @@ struct ModelCommentService: Sendable {
 
     /// One page of top-level comments, oldest first, with all their replies: two queries whatever the page size
     /// (a third only to count when the page is past the end).
-    func page(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [Entry], total: Int) {
+    func page(modelID: UUID, page: PageRequest) async throws -> (items: [Entry], total: Int) {
         let sql = database.sql
         let shown: SQLQueryString = """
             FROM model_comments c JOIN users u ON u.id = c.author_id
@@ -99,7 +99,7 @@ struct ModelCommentService: Sendable {
             SELECT c.id, c.body, c.created_at, c.edited_at, c.deleted_at,
                    \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")), COUNT(*) OVER () AS total_count
             \(shown)
-            ORDER BY c.created_at, c.id LIMIT \(literal: perPage) OFFSET \(literal: (page - 1) * perPage)
+            ORDER BY c.created_at, c.id \(page.sqlClause)
             """).all()
         guard let first = rows.first else {
             let total = try await sql.raw("SELECT COUNT(*) AS total_count \(shown)").first()?

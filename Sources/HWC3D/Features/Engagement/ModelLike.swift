@@ -64,17 +64,17 @@ struct ModelLikeService: Sendable {
     }
 
     /// Who liked, newest first; accounts that are suspended or erased are left out.
-    func likers(modelID: UUID, page: Int, perPage: Int) async throws -> (items: [UserSummaryColumns.Row], total: Int) {
+    func likers(modelID: UUID, page: PageRequest) async throws -> (items: [UserSummaryColumns.Row], total: Int) {
         let sql = database.sql
         let filter: SQLQueryString = """
             FROM model_likes l JOIN users u ON u.id = l.user_id
             WHERE l.model_id = \(bind: modelID) AND u.status = 'active'
             """
         let total = try await sql.raw("SELECT COUNT(*) AS total \(filter)").first()?.decode(column: "total", as: Int.self) ?? 0
-        guard total > (page - 1) * perPage else { return ([], total) }
+        guard total > page.offset else { return ([], total) }
         let rows = try await sql.raw("""
             SELECT \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")) \(filter)
-            ORDER BY l.created_at DESC, l.id DESC LIMIT \(literal: perPage) OFFSET \(literal: (page - 1) * perPage)
+            ORDER BY l.created_at DESC, l.id DESC \(page.sqlClause)
             """).all()
         return (try rows.map { try UserSummaryColumns.Row(from: $0, prefix: "u_") }, total)
     }

@@ -25,7 +25,7 @@ extension APIHandler {
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         // `visible`: a model that stopped being published keeps its likes, and its owner may still read them.
         let model = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.db)
-        let result = try await ModelLikeService(database: req.db).likers(modelID: model.id!, page: page.page, perPage: page.perPage)
+        let result = try await ModelLikeService(database: req.db).likers(modelID: model.id!, page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
     }
@@ -34,7 +34,7 @@ extension APIHandler {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let model = try await ModelAccess.interactive(input.path.id, caller: try optionalCaller, on: req.db)
-        let result = try await ModelCommentService(database: req.db).page(modelID: model.id!, page: page.page, perPage: page.perPage)
+        let result = try await ModelCommentService(database: req.db).page(modelID: model.id!, page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
     }
@@ -42,7 +42,7 @@ extension APIHandler {
     func createModelComment(_ input: Operations.CreateModelComment.Input) async throws -> Operations.CreateModelComment.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let comment = try await ModelCommentService(database: req.db)
             .create(on: model, author: caller.user, body: body.body, parentID: body.parentId)
@@ -52,7 +52,7 @@ extension APIHandler {
     func updateModelComment(_ input: Operations.UpdateModelComment.Input) async throws -> Operations.UpdateModelComment.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
         let comment = try await ModelCommentService(database: req.db)
             .edit(input.path.commentId, on: model, caller: caller, body: body.body)

@@ -32,7 +32,7 @@ extension APIHandler {
             SELECT m.id, m.submitted_at, u.email FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)
             ORDER BY CASE WHEN m.status = 'pending_review' THEN 0 ELSE 1 END,
                      CASE WHEN m.status = 'pending_review' THEN m.submitted_at END ASC, m.created_at DESC, m.id DESC
-            LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            \(page.sqlClause)
             """).all()
         let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
         let cards = try await ModelCards.load(ids: ids, on: sql, settings: services.settings)
@@ -67,7 +67,7 @@ extension APIHandler {
     }
 
     func adminRejectModel(_ input: Operations.AdminRejectModel.Input) async throws -> Operations.AdminRejectModel.Output {
-        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let body = switch input.body { case .json(let json): json }
         let (admin, model) = try await moderatedModel(input.path.id)
         let req = try request
         let decided = try await ModelModeration(services: services, database: req.db, admin: admin).reject(model, reason: body.reason)
@@ -75,7 +75,7 @@ extension APIHandler {
     }
 
     func adminFeatureModel(_ input: Operations.AdminFeatureModel.Input) async throws -> Operations.AdminFeatureModel.Output {
-        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let body = switch input.body { case .json(let json): json }
         let (admin, model) = try await moderatedModel(input.path.id)
         let req = try request
         let decided = try await ModelModeration(services: services, database: req.db, admin: admin).feature(model, featured: body.featured)
@@ -83,7 +83,7 @@ extension APIHandler {
     }
 
     func adminTakedownModel(_ input: Operations.AdminTakedownModel.Input) async throws -> Operations.AdminTakedownModel.Output {
-        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let body = switch input.body { case .json(let json): json }
         let (admin, model) = try await moderatedModel(input.path.id)
         let req = try request
         let decided = try await ModelModeration(services: services, database: req.db, admin: admin).takeDown(model, reason: body.reason)

@@ -9,7 +9,7 @@ extension APIHandler {
     func createModel(_ input: Operations.CreateModel.Input) async throws -> Operations.CreateModel.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let body = switch input.body { case .json(let json): json }
         let fields = try await ModelFields.validate(
             title: body.title, description: body.description, category: body.category, tags: body.tags,
             license: body.license, priceCents: body.priceCents, visibility: body.visibility, on: req.db)
@@ -27,7 +27,7 @@ extension APIHandler {
     func updateModel(_ input: Operations.UpdateModel.Input) async throws -> Operations.UpdateModel.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let body = switch input.body { case .json(let json): json }
         let model = try await ModelAccess.owned(input.path.id, caller: caller, on: req.db)
         let fields = try await ModelFields.validate(
             title: body.title, description: body.description, category: body.category, tags: body.tags,

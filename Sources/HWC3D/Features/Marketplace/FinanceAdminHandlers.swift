@@ -28,7 +28,7 @@ extension APIHandler {
 
     func adminApproveRefund(_ input: Operations.AdminApproveRefund.Input) async throws -> Operations.AdminApproveRefund.Output {
         let (req, admin) = (try request, try self.admin)
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let id = try Self.uuid(input.path.id, notFound: "The refund request")
         let decided = try await RefundService(services: services, database: req.db).approve(requestID: id, note: body.note, admin: admin)
         return .ok(.init(body: .json(try await TransactionViews.refundRequests([decided], on: req.db, settings: services.settings)[0])))
@@ -36,7 +36,7 @@ extension APIHandler {
 
     func adminRejectRefund(_ input: Operations.AdminRejectRefund.Input) async throws -> Operations.AdminRejectRefund.Output {
         let (req, admin) = (try request, try self.admin)
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let id = try Self.uuid(input.path.id, notFound: "The refund request")
         let decided = try await RefundService(services: services, database: req.db).reject(requestID: id, note: body.note, admin: admin)
         return .ok(.init(body: .json(try await TransactionViews.refundRequests([decided], on: req.db, settings: services.settings)[0])))
@@ -50,7 +50,7 @@ extension APIHandler {
 
     func adminApprovePayout(_ input: Operations.AdminApprovePayout.Input) async throws -> Operations.AdminApprovePayout.Output {
         let (req, admin) = (try request, try self.admin)
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let id = try Self.uuid(input.path.id, notFound: "The payout")
         let payout = try await PayoutService(services: services, database: req.db).approve(payoutID: id, note: body.note, admin: admin)
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).adminPayout(payout))))
@@ -58,7 +58,7 @@ extension APIHandler {
 
     func adminRejectPayout(_ input: Operations.AdminRejectPayout.Input) async throws -> Operations.AdminRejectPayout.Output {
         let (req, admin) = (try request, try self.admin)
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let id = try Self.uuid(input.path.id, notFound: "The payout")
         let payout = try await PayoutService(services: services, database: req.db).reject(payoutID: id, note: body.note, admin: admin)
         return .ok(.init(body: .json(try await FinanceReads(services: services, database: req.db).adminPayout(payout))))
@@ -87,7 +87,7 @@ extension APIHandler {
 
     func adminUpdateSettings(_ input: Operations.AdminUpdateSettings.Input) async throws -> Operations.AdminUpdateSettings.Output {
         let (req, admin) = (try request, try self.admin)
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         var changes: [String: Int] = [:]
         if let value = body.platformFeeBps { changes["platform_fee_bps"] = value }
         if let value = body.refundWindowDays { changes["refund_window_days"] = value }

@@ -111,7 +111,7 @@ struct FinanceReads {
             SELECT id FROM \(ident: table) \(statusFilter)
             ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END,
                      CASE WHEN status = 'pending' THEN created_at END ASC, created_at DESC, id
-            LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            \(page.sqlClause)
             """).all().map { try $0.decode(column: "id", as: UUID.self) }
         return (ids, total)
     }

@@ -20,7 +20,7 @@ extension APIHandler {
     func addCartItem(_ input: Operations.AddCartItem.Input) async throws -> Operations.AddCartItem.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         guard let modelID = UUID(uuidString: body.modelId) else { throw Problem.validation(field: "model_id", "must be a model id (UUID)") }
         return .ok(.init(body: .json(try await CartService(services: services, database: req.db).add(modelID: modelID, buyer: caller))))
     }
@@ -35,7 +35,7 @@ extension APIHandler {
     func checkout(_ input: Operations.Checkout.Input) async throws -> Operations.Checkout.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let answer = try await CheckoutService(services: services, database: req.db).checkout(
             .init(provider: body.provider.rawValue, expectedTotalCents: body.expectedTotalCents),
             idempotencyKey: input.headers.idempotencyKey, buyer: caller)
@@ -94,7 +94,7 @@ extension APIHandler {
     func requestRefund(_ input: Operations.RequestRefund.Input) async throws -> Operations.RequestRefund.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.db)
         let created = try await RefundService(services: services, database: req.db).request(purchaseID: purchase.requireID(), reason: body.reason, buyer: caller)
         return .created(.init(body: .json(try await TransactionViews.refundRequests([created], on: req.db, settings: services.settings)[0])))
@@ -127,7 +127,7 @@ extension APIHandler {
     func requestPayout(_ input: Operations.RequestPayout.Input) async throws -> Operations.RequestPayout.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let payout = try await PayoutService(services: services, database: req.db).request(amountCents: body.amountCents, seller: caller)
         return .created(.init(body: .json(TransactionViews.payout(payout))))
     }
@@ -135,7 +135,7 @@ extension APIHandler {
     func setPayoutMethod(_ input: Operations.SetPayoutMethod.Input) async throws -> Operations.SetPayoutMethod.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let method = try await PayoutService(services: services, database: req.db).setMethod(
             type: body._type.rawValue, stripeAccountID: body.stripeAccountId, paypalEmail: body.paypalEmail, seller: caller)
         return .ok(.init(body: .json(TransactionViews.payoutMethod(method))))

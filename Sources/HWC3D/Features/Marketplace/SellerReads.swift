@@ -21,7 +21,7 @@ struct SellerReads {
                    t.buyer_id, t.currency, t.test_mode, t.paid_at
             FROM transaction_items i JOIN transactions t ON t.id = i.transaction_id
             WHERE i.seller_id = \(bind: sellerID) AND t.status IN (\(binds: Self.paidStatuses))
-            ORDER BY t.paid_at DESC, i.id DESC LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            ORDER BY t.paid_at DESC, i.id DESC \(page.sqlClause)
             """).all()
         let modelIDs = try rows.map { try $0.decode(column: "model_id", as: UUID.self) }
         let refs = try await TransactionViews.modelRefs(modelIDs, on: database, settings: services.settings)

@@ -19,7 +19,7 @@ extension APIHandler {
     func updateModelImage(_ input: Operations.UpdateModelImage.Input) async throws -> Operations.UpdateModelImage.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let changes) = input.body else { throw Problem.malformed("Send a JSON body.") }
+        let changes = switch input.body { case .json(let json): json }
         let service = ModelImageService(services: services, database: req.db, logger: req.logger)
         let model = try await service.editableModel(input.path.id, caller: caller)
         let gallery = try await service.update(

@@ -78,7 +78,7 @@ struct ModelSearch {
         let page = criteria.page
         let rows = try await sql.raw("""
             SELECT m.id \(from) WHERE \(plan.conditions(includeText: includeText))
-            ORDER BY \(order), m.id DESC LIMIT \(literal: page.perPage) OFFSET \(literal: (page.page - 1) * page.perPage)
+            ORDER BY \(order), m.id DESC \(page.sqlClause)
             """).all()
         return try rows.map { try $0.decode(column: "id", as: UUID.self) }
     }

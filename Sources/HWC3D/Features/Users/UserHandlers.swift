@@ -13,7 +13,7 @@ extension APIHandler {
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         let user = try await UserService(services: services, database: req.db).update(caller.user, with: .init(
             username: body.username, displayName: body.displayName, bio: body.bio, location: body.location,
             website: body.website, socialLinks: body.socialLinks?.additionalProperties, skills: body.skills))
@@ -23,7 +23,7 @@ extension APIHandler {
     func deleteMe(_ input: Operations.DeleteMe.Input) async throws -> Operations.DeleteMe.Output {
         let req = try request
         let caller = try signedIn
-        guard case .json(let body) = input.body else { throw Problem.unsupportedMediaType("Send JSON.") }
+        let body = switch input.body { case .json(let json): json }
         try await AccountLifecycle(services: services, database: req.db)
             .erase(caller.user, password: body.password, confirmUsername: body.confirmUsername)
         req.clearSessionCookies()
@@ -91,7 +91,7 @@ extension APIHandler {
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         let result = try await UserService(services: services, database: req.db).search(
             q: input.query.q, sort: input.query.sort.flatMap { UserService.SearchSort(rawValue: $0.rawValue) },
-            page: page.page, perPage: page.perPage)
+            page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
     }
@@ -143,7 +143,7 @@ extension APIHandler {
         let req = try request
         let page = try PageRequest(page: page, perPage: perPage)
         let result = try await UserService(services: services, database: req.db)
-            .followList(of: username, direction: direction, page: page.page, perPage: page.perPage)
+            .followList(of: username, direction: direction, page: page)
         return .init(items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total))
     }
 }

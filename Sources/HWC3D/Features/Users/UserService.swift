@@ -168,7 +168,7 @@ struct UserService: Sendable {
 
     enum FollowDirection { case followers, following }
 
-    func followList(of username: String, direction: FollowDirection, page: Int, perPage: Int) async throws -> Page<User> {
+    func followList(of username: String, direction: FollowDirection, page: PageRequest) async throws -> Page<User> {
         let user = try await findPublic(username: username)
         let query = UserFollow.query(on: database)
         switch direction {
@@ -177,13 +177,13 @@ struct UserService: Sendable {
         }
         query.filter(User.self, \.$status == .active)
         let total = try await query.count()
-        let rows = try await query.sort(\.$createdAt, .descending).range((page - 1) * perPage..<page * perPage).all()
+        let rows = try await query.sort(\.$createdAt, .descending).range(page.rows).all()
         return Page(items: try rows.map { try $0.joined(User.self) }, total: total)
     }
 
     enum SearchSort: String { case relevance, followers, newest, username }
 
-    func search(q: String?, sort: SearchSort?, page: Int, perPage: Int) async throws -> Page<User> {
+    func search(q: String?, sort: SearchSort?, page: PageRequest) async throws -> Page<User> {
         let query = User.query(on: database).filter(\.$status == .active)
         let term = q?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !term.isEmpty {
@@ -200,7 +200,7 @@ struct UserService: Sendable {
         case .newest: query.sort(\.$createdAt, .descending)
         case .username: query.sort(\.$usernameKey)
         }
-        let users = try await query.range((page - 1) * perPage..<page * perPage).all()
+        let users = try await query.range(page.rows).all()
         return Page(items: users, total: total)
     }
 

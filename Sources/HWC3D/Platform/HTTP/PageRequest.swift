@@ -1,5 +1,6 @@
 import Foundation
 import HWC3DAPI
+import SQLKit
 
 /// Validated page parameters: `per_page` above 100 is refused, not silently clamped.
 struct PageRequest {
@@ -15,8 +16,14 @@ struct PageRequest {
         guard errors.isEmpty else { throw Problem.validation(errors) }
     }
 
-    /// The page's rows as a Fluent `range`: offset `(page - 1) × per_page`, `per_page` rows.
-    var rows: Range<Int> { (page - 1) * perPage..<page * perPage }
+    /// Rows before this page.
+    var offset: Int { (page - 1) * perPage }
+
+    /// The page's rows as a Fluent `range`: `per_page` rows after `offset`.
+    var rows: Range<Int> { offset..<offset + perPage }
+
+    /// The page's rows in SQL: `LIMIT per_page OFFSET offset` (validated integers, so literal).
+    var sqlClause: SQLQueryString { "LIMIT \(literal: perPage) OFFSET \(literal: offset)" }
 
     func meta(total: Int) -> Components.Schemas.PageMeta {
         .init(page: page, perPage: perPage, total: total, pages: total == 0 ? 0 : (total + perPage - 1) / perPage)
