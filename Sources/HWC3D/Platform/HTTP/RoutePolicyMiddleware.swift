@@ -2,11 +2,11 @@ import HTTPTypes
 import OpenAPIRuntime
 import Vapor
 
-/// Applies each operation's `RoutePolicy` before the generated code reads anything of the request: a NUL in the
-/// target is refused, then who is calling is checked (401, then 403: cheap to decide, and the rate budget is per
-/// caller), then the rate limit, and only then is the body handed on, cut off the moment it passes the
-/// operation's size limit (the generated decoders would otherwise collect any amount) and, for JSON, refused if
-/// it carries a NUL character.
+/// Applies each operation's `RoutePolicy` before the generated code reads anything of the request: who is calling
+/// comes first (401, then 403: cheap to decide, and the rate budget is per caller), then the path and query
+/// (NUL, repeated or mistyped parameters), then the rate limit, and only then is the body handed on, cut off the
+/// moment it passes the operation's size limit (the generated decoders would otherwise collect any amount) and,
+/// for JSON, refused if it carries a NUL character.
 struct RoutePolicyMiddleware: ServerMiddleware {
     /// The largest JSON body any operation takes (a 10,000-character description is at most 40 KB of UTF-8). Kept
     /// small because the generated code decodes a body whole before any rule can count its lists: at 64 KiB the
@@ -40,12 +40,6 @@ struct RoutePolicyMiddleware: ServerMiddleware {
         // Checked when the server starts; an operation without a policy cannot get here.
         guard let policy = policies[operationID] else { throw ProblemMiddleware.internalError }
         let vaporRequest = try CurrentRequest.get()
-        // No text anywhere in the API may hold NUL (PostgreSQL cannot store it); a path or query with one is
-        // refused here rather than failing in the database.
-        if vaporRequest.url.path.range(of: "%00", options: .caseInsensitive) != nil {
-            throw Problem.malformed("The request path contains a NUL character (%00).")
-        }
-        if let query = vaporRequest.url.query { try Self.checkQuery(query, declared: policy.query) }
 
         switch policy.access {
         case .public: break
@@ -56,6 +50,14 @@ struct RoutePolicyMiddleware: ServerMiddleware {
             let admin = try await vaporRequest.requireAdminCaller()
             if let permission = policy.permission { try admin.require(permission) }
         }
+
+        // Input only after identity: a caller who may not call the operation hears 401/403, whatever it sent.
+        // No text anywhere in the API may hold NUL (PostgreSQL cannot store it); a path or query with one is
+        // refused here rather than failing in the database.
+        if vaporRequest.url.path.range(of: "%00", options: .caseInsensitive) != nil {
+            throw Problem.malformed("The request path contains a NUL character (%00).")
+        }
+        if let query = vaporRequest.url.query { try Self.checkQuery(query, declared: policy.query) }
 
         if settings.rateLimitsEnabled, request.path?.hasPrefix("/api/") == true {
             let limit = RateLimitPolicies.policy(named: policy.rateLimit, settings: settings)
