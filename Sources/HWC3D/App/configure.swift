@@ -90,8 +90,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
         app.fluent.migrationLogLevel = .debug
         try await app.migrator.setupIfNeeded().get()
         let pending = try await app.migrator.previewPrepareBatch().get().count
-        try await app.autoMigrate()
-        if pending > 0 { app.logger.info("database migrated", metadata: ["migrations applied": "\(pending)"]) }
+        if pending > 0 {
+            try await app.migrator.prepareBatch().get()
+            app.logger.info("database migrated", metadata: ["migrations applied": "\(pending)"])
+        }
     }
     if case .sqlite = settings.database {
         let sql = app.db.sql

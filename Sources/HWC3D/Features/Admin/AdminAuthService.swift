@@ -24,7 +24,7 @@ struct AdminAuthService: Sendable {
         let user = try await User.query(on: database).filter(\.$email == email).first()
         let passwordOK = try await services.passwords.verify(password, against: user?.passwordHash)
         let admin: AdminUser? = if let user, passwordOK {
-            try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first()
+            try await AdminDirectory.record(of: user.id!, on: database)
         } else { nil }
         guard let user, let admin, user.status == .active else {
             try await auth.throttle.recordFailure(keys, on: database)
@@ -67,7 +67,7 @@ struct AdminAuthService: Sendable {
             challenge.$user.id.uuidString == claims.sub.value,
             challenge.usedAt == nil, challenge.expiresAt > Date(),
             let user = try await User.find(challenge.$user.id, on: database), user.status == .active,
-            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == user.id!).first()
+            let admin = try await AdminDirectory.record(of: user.id!, on: database)
         else { throw invalid }
         return (challenge, user, admin)
     }

@@ -86,17 +86,13 @@ extension Caller {
     /// Whether this caller is in an admin session (second factor passed) holding `permission`: how other features
     /// ask, for the rules where a moderator sees more (drafts, taken-down models) than everyone else.
     func holds(_ permission: AdminPermission, on database: any Database) async throws -> Bool {
-        guard isAdmin, isAdminSession,
-            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == userID).first()
-        else { return false }
+        guard isAdmin, isAdminSession, let admin = try await AdminDirectory.record(of: userID, on: database) else { return false }
         return admin.permissions.contains(permission)
     }
 
     /// `/admin` needs an admin record and a session opened through the second factor; anything else is 403.
     func requireAdmin(on database: any Database) async throws -> AdminCaller {
-        guard isAdminSession,
-            let admin = try await AdminUser.query(on: database).filter(\.$user.$id == userID).first()
-        else {
+        guard isAdminSession, let admin = try await AdminDirectory.record(of: userID, on: database) else {
             throw Problem.forbidden("This endpoint needs an admin session signed in with a second factor.")
         }
         return AdminCaller(caller: self, admin: admin)

@@ -23,7 +23,7 @@ struct AccountLifecycle: Sendable {
         let followers = try await UserFollow.query(on: database).filter(\.$followee.$id == id).with(\.$follower).all().map(\.follower)
         return Export(
             user: user,
-            admin: try await AdminPersonalData.admin(of: id, on: database),
+            admin: try await AdminDirectory.record(of: id, on: database),
             sessions: try await AuthPersonalData.sessions(of: id, on: database),
             oauthAccounts: try await OAuthPersonalData.accounts(of: id, on: database),
             following: following,
@@ -48,18 +48,15 @@ struct AccountLifecycle: Sendable {
         let keys = [user.avatarKey, user.bannerKey].compactMap { $0 }
         let id = user.id!
         try await database.transaction { tx in
-            do {
-                let sql = tx.sql
-                // Counters of the people on the other side of each follow stay exact.
-                try await sql.raw("""
-                    UPDATE users SET followers_count = followers_count - 1
-                    WHERE id IN (SELECT followee_id FROM user_follows WHERE follower_id = \(bind: id))
-                    """).run()
-                try await sql.raw("""
-                    UPDATE users SET following_count = following_count - 1
-                    WHERE id IN (SELECT follower_id FROM user_follows WHERE followee_id = \(bind: id))
-                    """).run()
-            }
+            // Counters of the people on the other side of each follow stay exact.
+            try await tx.sql.raw("""
+                UPDATE users SET followers_count = followers_count - 1
+                WHERE id IN (SELECT followee_id FROM user_follows WHERE follower_id = \(bind: id))
+                """).run()
+            try await tx.sql.raw("""
+                UPDATE users SET following_count = following_count - 1
+                WHERE id IN (SELECT follower_id FROM user_follows WHERE followee_id = \(bind: id))
+                """).run()
             try await UserFollow.query(on: tx).group(.or) { $0.filter(\.$follower.$id == id).filter(\.$followee.$id == id) }.delete()
             // Every other feature erases its own part: likes and models, sessions and tokens, linked providers,
             // an admin role, emails.
