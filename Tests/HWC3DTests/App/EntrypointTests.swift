@@ -25,14 +25,14 @@ struct EntrypointTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func launch(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe) {
+    func launch(_ arguments: [String], environment: [String: String], output: Pipe? = nil) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
         process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output ?? FileHandle.nullDevice
         try process.run()
         return (process, errors)
     }
@@ -64,13 +64,16 @@ struct EntrypointTests {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("hwc3d-entry-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
         let port = try Self.freePort()
-        // A slow password hash keeps the registration in flight while the signal arrives.
+        // A slow password hash keeps the registration in flight while the signal arrives; the debug access log
+        // says when the server has the request, so the signal never races the request's arrival.
+        let console = Pipe()
         let (process, _) = try launch(["serve"], environment: [
-            "DATA_DIR": dataDir.path, "PORT": String(port), "BCRYPT_COST": "14", "LOG_LEVEL": "error",
+            "DATA_DIR": dataDir.path, "PORT": String(port), "BCRYPT_COST": "14", "LOG_LEVEL": "debug",
             // The cost-14 hash takes about a second alone, but far longer while the rest of the suite loads both
             // cores; the drain must outlast it, or the test measures the machine, not the drain.
             "SHUTDOWN_GRACE_SECONDS": "120",
-        ])
+        ], output: console)
+        let log = LogCollector(console)
         let client = try await Application.make(.testing)
         do {
             let base = "http://127.0.0.1:\(port)"
@@ -84,9 +87,12 @@ struct EntrypointTests {
             async let registration = client.client.post(URI(string: "\(base)/api/v1/auth/register")) { request in
                 try request.content.encode(["email": "drain@example.com", "username": "drain", "password": "Slow-Hash-Wins-9!"])
             }
-            // Long enough for the request to reach the server even while the rest of the suite loads the machine
-            // (150 ms was not, in CI); the cost-14 hash keeps it in flight well past this.
-            try await Task.sleep(nanoseconds: 1_000_000_000)
+            var arrived = false
+            for _ in 0..<600 where !arrived {
+                arrived = log.text.contains("request started") && log.text.contains("path: /api/v1/auth/register")
+                if !arrived { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            try #require(arrived, "the registration never reached the server")
             kill(process.processIdentifier, SIGTERM)
             let response = try await registration
             #expect(response.status == .created)
@@ -100,4 +106,20 @@ struct EntrypointTests {
         }
         try await client.asyncShutdown()
     }
+}
+
+/// Everything a child process writes to a pipe, collected as it arrives.
+final class LogCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = Data()
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil; return }
+            self?.lock.withLock { self?.collected.append(chunk) }
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
 }

@@ -102,9 +102,18 @@ struct RequestIDMiddleware: AsyncMiddleware {
         }
         request.requestID = id
         request.logger[metadataKey: "request-id"] = .string(id)
+        // The access log is `LOG_LEVEL=debug`: the path only, because a query string can carry a secret (a reset
+        // token, an OAuth code), and a download link's signed token is cut off too.
+        request.logger.debug("request started", metadata: ["method": .string(request.method.rawValue), "path": .string(Self.loggable(request.url.path))])
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
+        request.logger.debug("request answered", metadata: ["status": .stringConvertible(response.status.code)])
         return response
+    }
+
+    static func loggable(_ path: String) -> String {
+        let signedLinks = "/api/v1/files/"
+        return path.hasPrefix(signedLinks) ? signedLinks + "…" : path
     }
 
     static func isSane(_ value: String) -> Bool {
