@@ -27,7 +27,7 @@ test: ## Whole suite on SQLite and a throwaway PostgreSQL
 	@bash scripts/test.sh
 
 check-boundaries: ## Tables touched only by their owning feature (scripts/check-feature-boundaries.py, as CI runs it)
-	@python3 scripts/check-feature-boundaries.py --baseline scripts/feature-boundaries.known
+	@python3 scripts/check-feature-boundaries.py
 
 bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-results.md
 	@bash scripts/bench.sh

@@ -21,7 +21,7 @@ struct MigrationRoundTripTests {
     /// Migration files allowed to create more than one table, with how many and why.
     static let multiTableExceptions: [String: Int] = [
         // `model_search_docs` and the FTS5 table `models_fts` (SQLite only) are one index: the FTS rowid is the
-        // doc_id the other assigns, and neither is any use alone. On PostgreSQL the migration creates no table.
+        // doc_id the other assigns, and neither is any use alone. On PostgreSQL it creates `model_search_docs` only.
         "CreateModelSearchIndex": 2
     ]
 

@@ -33,14 +33,14 @@ struct ModelLifecycleTests {
             #expect(try await server.request(.GET, "/api/v1/models/low-poly-armchair", token: creator.accessToken).status == .ok)
 
             let glb = TestMeshes.glbQuad()
-            let upload = try await uploadFile(server, id, glb, filename: "../../chair.glb", token: creator.accessToken)
+            let upload = try await ModelDrafts.uploadFile(server, id, glb, filename: "../../chair.glb", token: creator.accessToken)
             #expect(upload.status == .created, "\(upload.text)")
             let file = try upload.object()
             let fileID = try #require(file["id"] as? String)
             #expect(file["analysis_status"] as? String == "pending")
             #expect(file["filename"] as? String == "chair.glb")
             #expect(file["size_bytes"] as? Int == glb.count)
-            #expect(file["sha256"] as? String == sha256Hex(glb))
+            #expect(file["sha256"] as? String == ModelDrafts.sha256Hex(glb))
 
             // Submitting before analysis and without an image is refused with what is missing.
             let early = try await server.request(.POST, "/api/v1/models/\(id)/submit", token: creator.accessToken)
@@ -55,7 +55,7 @@ struct ModelLifecycleTests {
             #expect(report["triangle_count"] as? Int == 2)
             #expect(try await server.request(.GET, "/api/v1/models/\(id)/files/\(fileID)/analysis", token: stranger.accessToken).status == .notFound)
 
-            try await addImageRow(server, modelID: id)
+            try await ModelDrafts.addImageRow(server, modelID: id)
             let submitted = try await server.request(.POST, "/api/v1/models/\(id)/submit", token: creator.accessToken)
             #expect(submitted.status == .ok, "\(submitted.text)")
             #expect(try submitted.object()["status"] as? String == "pending_review")
@@ -144,78 +144,7 @@ struct ModelLifecycleTests {
             let unverified = try await server.register("uma")
             let refused = try await server.request(.POST, "/api/v1/models", json: ["title": "Crate"], token: unverified.accessToken)
             #expect(refused.status == .forbidden)
-            #expect(try await count(server, "models") == 2)
-        }
-    }
-
-    @Test("uploads are typed by their bytes and limited while streaming; refusals leave no rows and no files")
-    func uploadRefusals() async throws {
-        try await withServer(["MODEL_UPLOAD_MAX_BYTES": "4096"]) { server in
-            let creator = try await server.register("carla", verified: true)
-            let id = try await draft(server, creator)
-
-            let renamed = try await uploadFile(server, id, TestMeshes.tinyPNG, filename: "chair.glb", token: creator.accessToken)
-            #expect(renamed.status == .unsupportedMediaType, "\(renamed.text)")
-            let text = try await uploadFile(server, id, Array("hello, this is not a model".utf8), filename: "a.obj", token: creator.accessToken)
-            #expect(text.status == .unsupportedMediaType, "\(text.text)")
-            let big = try await uploadFile(server, id, TestMeshes.glbQuad() + [UInt8](repeating: 0, count: 5000), filename: "big.glb", token: creator.accessToken)
-            #expect(big.status == .payloadTooLarge)
-            let empty = try await uploadFile(server, id, [], filename: "empty.glb", token: creator.accessToken)
-            #expect(empty.status == .unprocessableEntity)
-            let noFile = MultipartForm(parts: [.init(name: "other", filename: nil, contentType: nil, data: Array("x".utf8))])
-            let missing = try await server.request(
-                .POST, "/api/v1/models/\(id)/files", body: noFile.body, token: creator.accessToken,
-                headers: [("Content-Type", noFile.contentType)])
-            #expect(missing.status == .unprocessableEntity)
-
-            #expect(try await count(server, "model_files") == 0)
-            #expect(try await count(server, "jobs WHERE kind = 'analyse_model_file'") == 0)
-            #expect(try storedModelFiles(server).isEmpty)
-            #expect(try spooledUploads(server).isEmpty)
-
-            // Who may upload: the owner only; others learn nothing about a draft.
-            let glb = TestMeshes.glbQuad()
-            #expect(try await uploadFile(server, id, glb, filename: "a.glb", token: nil).status == .unauthorized)
-            let stranger = try await server.register("sam", verified: true)
-            #expect(try await uploadFile(server, id, glb, filename: "a.glb", token: stranger.accessToken).status == .notFound)
-            #expect(try await uploadFile(server, UUID().uuidString, glb, filename: "a.glb", token: creator.accessToken).status == .notFound)
-            #expect(try await uploadFile(server, id, glb, filename: "a.glb", token: creator.accessToken).status == .created)
-        }
-    }
-
-    @Test("the storage quota counts every stored byte and refuses the upload that would pass it")
-    func storageQuota() async throws {
-        let glb = TestMeshes.glbQuad()
-        try await withServer(["STORAGE_QUOTA_BYTES": "\(glb.count * 2 + 10)"]) { server in
-            let creator = try await server.register("carla", verified: true)
-            let id = try await draft(server, creator)
-            #expect(try await uploadFile(server, id, glb, filename: "a.glb", token: creator.accessToken).status == .created)
-            #expect(try await uploadFile(server, id, glb, filename: "b.glb", token: creator.accessToken).status == .created)
-            let over = try await uploadFile(server, id, glb, filename: "c.glb", token: creator.accessToken)
-            #expect(over.status == .payloadTooLarge)
-            #expect(over.problemType == "quota-exceeded")
-            #expect(try await count(server, "model_files") == 2)
-            #expect(try storedModelFiles(server).count == 2)
-        }
-    }
-
-    @Test("a file that fails analysis says why, and the model cannot be submitted on it")
-    func failedAnalysis() async throws {
-        try await withServer { server in
-            let creator = try await server.register("carla", verified: true)
-            let id = try await draft(server, creator)
-            let truncated = Array(TestMeshes.glbQuad().prefix(40))
-            let upload = try await uploadFile(server, id, truncated, filename: "broken.glb", token: creator.accessToken)
-            #expect(upload.status == .created, "\(upload.text)")
-            try await server.runJobs()
-            let model = try await server.request(.GET, "/api/v1/models/\(id)", token: creator.accessToken).object()
-            let file = try #require((model["files"] as? [[String: Any]])?.first)
-            #expect(file["analysis_status"] as? String == "failed")
-            #expect((file["analysis_error"] as? String)?.isEmpty == false)
-            try await addImageRow(server, modelID: id)
-            let submit = try await server.request(.POST, "/api/v1/models/\(id)/submit", token: creator.accessToken)
-            #expect(submit.status == .conflict)
-            #expect(try await count(server, "jobs WHERE status = 'failed'") == 0)
+            #expect(try await ModelDrafts.count(server, "models") == 2)
         }
     }
 
@@ -223,7 +152,7 @@ struct ModelLifecycleTests {
     func editingPublished() async throws {
         try await withServer { server in
             let creator = try await server.register("carla", verified: true)
-            let id = try await publishedModel(server, creator)
+            let id = try await ModelDrafts.publishedModel(server, creator)
             let edited = try await server.request(.PATCH, "/api/v1/models/\(id)", json: [
                 "title": "A better title", "price_cents": 499, "tags": ["scifi"],
             ], token: creator.accessToken)
@@ -246,7 +175,7 @@ struct ModelLifecycleTests {
             let bad = try await server.request(.PATCH, "/api/v1/models/\(id)", json: ["status": "draft"], token: creator.accessToken)
             #expect(bad.status == .unprocessableEntity)
 
-            #expect(try await uploadFile(server, id, TestMeshes.glbQuad(), filename: "v2.glb", token: creator.accessToken).status == .created)
+            #expect(try await ModelDrafts.uploadFile(server, id, TestMeshes.glbQuad(), filename: "v2.glb", token: creator.accessToken).status == .created)
             let reviewed = try await server.request(.GET, "/api/v1/models/\(id)", token: creator.accessToken).object()
             #expect(reviewed["status"] as? String == "pending_review")
             #expect(try await server.request(.GET, "/api/v1/models/\(id)").status == .notFound)
@@ -257,7 +186,7 @@ struct ModelLifecycleTests {
     func softDelete() async throws {
         try await withServer { server in
             let creator = try await server.register("carla", verified: true)
-            let id = try await publishedModel(server, creator)
+            let id = try await ModelDrafts.publishedModel(server, creator)
             #expect(try await server.request(.DELETE, "/api/v1/models/\(id)", token: creator.accessToken).status == .noContent)
             #expect(try await server.request(.GET, "/api/v1/models/\(id)").status == .notFound)
             #expect(try await server.request(.GET, "/api/v1/models/\(id)", token: creator.accessToken).status == .notFound)
@@ -269,29 +198,11 @@ struct ModelLifecycleTests {
         }
     }
 
-    @Test("paid models answer 402 to others until bought; the owner always downloads")
-    func paidDownload() async throws {
-        try await withServer { server in
-            let creator = try await server.register("carla", verified: true)
-            let id = try await publishedModel(server, creator, priceCents: 1500)
-            let buyer = try await server.register("bob", verified: true)
-            let refused = try await server.request(.GET, "/api/v1/models/\(id)/download", token: buyer.accessToken)
-            #expect(refused.status == .paymentRequired)
-            #expect(refused.problemType == "payment-required")
-            let detail = try await server.request(.GET, "/api/v1/models/\(id)", token: buyer.accessToken).object()
-            #expect(detail["owned_by_me"] as? Bool == false)
-            let own = try await server.request(.GET, "/api/v1/models/\(id)/download", token: creator.accessToken)
-            #expect(own.status == .ok)
-            // The owner's own downloads are not counted as anyone's download.
-            #expect(try await CatalogueFixtures.row(server, try #require(UUID(uuidString: id))).downloadCount == 0)
-        }
-    }
-
     @Test("moderation: permissions, state rules, reasons, emails and the audit trail")
     func moderation() async throws {
         try await withServer { server in
             let creator = try await server.register("carla", verified: true)
-            let id = try await submittedModel(server, creator)
+            let id = try await ModelDrafts.submittedModel(server, creator)
             let support = try await CatalogueFixtures.admin(server, "helpdesk", role: .support)
             #expect(try await server.request(.POST, "/api/v1/admin/models/\(id)/approve", token: support.adminToken).status == .forbidden)
             #expect(try await server.request(.POST, "/api/v1/admin/models/\(id)/approve", token: creator.accessToken).status == .forbidden)
@@ -335,82 +246,8 @@ struct ModelLifecycleTests {
             let detail = try await server.request(.GET, "/api/v1/admin/models/\(id)", token: moderator.adminToken)
             let history = try #require(try detail.object()["history"] as? [[String: Any]])
             #expect(history.compactMap { $0["action"] as? String } == ["model.reject", "model.approve", "model.feature", "model.takedown"])
-            #expect(try await count(server, "admin_actions WHERE target_type = 'model'") == 4)
+            #expect(try await ModelDrafts.count(server, "admin_actions WHERE target_type = 'model'") == 4)
         }
     }
 
-    @Test("formats and limits are published for upload forms")
-    func formats() async throws {
-        try await withServer { server in
-            let response = try await server.request(.GET, "/api/v1/formats")
-            #expect(response.status == .ok)
-            let body = try response.object()
-            let formats = (body["model_formats"] as? [[String: Any]] ?? []).compactMap { $0["format"] as? String }
-            #expect(Set(formats) == ["glb", "gltf", "obj", "fbx", "blend"])
-            #expect(body["model_max_bytes"] as? Int == 100 * 1024 * 1024)
-            #expect(body["storage_quota_bytes"] as? Int == 5 * 1024 * 1024 * 1024)
-        }
-    }
-}
-
-// MARK: - helpers
-
-func uploadFile(_ server: TestServer, _ modelID: String, _ bytes: [UInt8], filename: String, token: String?) async throws -> TestResponse {
-    let form = MultipartForm.file(bytes, filename: filename)
-    return try await server.request(
-        .POST, "/api/v1/models/\(modelID)/files", body: form.body, token: token, headers: [("Content-Type", form.contentType)])
-}
-
-private func draft(_ server: TestServer, _ creator: TestServer.SignedIn, title: String = "Crate", priceCents: Int = 0) async throws -> String {
-    let response = try await server.request(.POST, "/api/v1/models", json: ["title": title, "price_cents": priceCents], token: creator.accessToken)
-    #expect(response.status == .created, "\(response.text)")
-    return try #require(try response.object()["id"] as? String)
-}
-
-/// A draft with an analysed file and an image, submitted for review.
-private func submittedModel(_ server: TestServer, _ creator: TestServer.SignedIn, priceCents: Int = 0) async throws -> String {
-    let id = try await draft(server, creator, priceCents: priceCents)
-    #expect(try await uploadFile(server, id, TestMeshes.glbQuad(), filename: "crate.glb", token: creator.accessToken).status == .created)
-    try await server.runJobs()
-    try await addImageRow(server, modelID: id)
-    let submitted = try await server.request(.POST, "/api/v1/models/\(id)/submit", token: creator.accessToken)
-    #expect(submitted.status == .ok, "\(submitted.text)")
-    return id
-}
-
-private func publishedModel(_ server: TestServer, _ creator: TestServer.SignedIn, priceCents: Int = 0) async throws -> String {
-    let id = try await submittedModel(server, creator, priceCents: priceCents)
-    let moderator = try await CatalogueFixtures.admin(server, "mod\(UUID().uuidString.prefix(6))")
-    #expect(try await server.request(.POST, "/api/v1/admin/models/\(id)/approve", token: moderator.adminToken).status == .ok)
-    return id
-}
-
-/// An image row without renditions: enough for the submission rule, which only counts images.
-private func addImageRow(_ server: TestServer, modelID: String) async throws {
-    let model = try await CatalogueFixtures.row(server, try #require(UUID(uuidString: modelID)))
-    // After the file's analysis the gallery may already hold a rendered preview: go after it.
-    let position = try await ModelImageRecord.query(on: server.app.db).filter(\.$model.$id == model.id!).count()
-    let image = ModelImageRecord(id: .v7(), modelID: model.id!, ownerID: model.$owner.id, position: position, width: 4, height: 4, sizeBytes: 10)
-    try await image.create(on: server.app.db)
-    model.coverImageID = image.id
-    try await model.update(on: server.app.db)
-}
-
-private func count(_ server: TestServer, _ query: SQLQueryString) async throws -> Int {
-    try await CatalogueFixtures.count(server, query)
-}
-
-private func storedModelFiles(_ server: TestServer) throws -> [String] {
-    let directory = server.dataDir.appendingPathComponent("storage/models/files")
-    guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return [] }
-    return enumerator.compactMap { $0 as? String }.filter { $0.contains(".") }
-}
-
-private func spooledUploads(_ server: TestServer) throws -> [String] {
-    let directory = server.dataDir.appendingPathComponent("tmp")
-    return (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-}
-
-private func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
 }

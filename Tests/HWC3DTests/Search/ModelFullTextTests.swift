@@ -166,7 +166,7 @@ struct ModelFullTextTests {
 
             let sql = try #require(db as? any SQLDatabase)
             if TestServer.usesPostgres {
-                try await sql.raw("UPDATE models SET search_vector = NULL").run()
+                try await sql.raw("DELETE FROM model_search_docs").run()
             } else {
                 try await sql.raw("DELETE FROM models_fts").run()
             }

@@ -21,7 +21,7 @@ struct AdminAuthService: Sendable {
         let email = AccountRules.normaliseEmail(email)
         let keys = auth.throttle.keys(identifier: email, ip: ip, scope: "admin")
         try await auth.throttle.check(keys, on: database)
-        let user = try await User.query(on: database).filter(\.$email == email).first()
+        let user = try await UserAccounts(database: database).find(email: email)
         let passwordOK = try await services.passwords.verify(password, against: user?.passwordHash)
         let admin: AdminUser? = if let user, passwordOK {
             try await AdminDirectory.record(of: user.id!, on: database)
@@ -33,40 +33,39 @@ struct AdminAuthService: Sendable {
         try await auth.throttle.recordSuccess(keys, on: database)
 
         let now = Date()
-        let challenge = OneTimeToken(
-            userID: user.id!, purpose: .adminChallenge, tokenHash: TokenHash.sha256(SecureRandom.token()),
-            expiresAt: now.addingTimeInterval(TokenSigner.challengeLifetime))
         var methods: [String]
+        let challenge: SignInChallenge
         if admin.totpEnabled {
             methods = ["totp", "recovery_code"]
-            try await challenge.create(on: database)
+            challenge = try await SignInChallenges(database: database).open(for: user.id!, lifetime: TokenSigner.challengeLifetime, now: now)
         } else {
             methods = ["email"]
-            try await database.transaction { tx in
-                try await challenge.create(on: tx)
+            challenge = try await database.transaction { tx in
+                let challenge = try await SignInChallenges(database: tx).open(for: user.id!, lifetime: TokenSigner.challengeLifetime, now: now)
                 try await sendCode(for: challenge, to: user, on: tx)
+                return challenge
             }
         }
-        let token = try await services.tokens.challengeToken(userID: user.id!, challengeID: challenge.id!, now: now)
+        let token = try await services.tokens.challengeToken(userID: user.id!, challengeID: challenge.id, now: now)
         return Challenge(token: token, methods: methods, expiresIn: Int(TokenSigner.challengeLifetime))
     }
 
-    private func sendCode(for challenge: OneTimeToken, to user: User, on database: any Database) async throws {
+    private func sendCode(for challenge: SignInChallenge, to user: User, on database: any Database) async throws {
         let code = SecureRandom.digits(6)
-        challenge.codeHash = TokenHash.sha256("\(challenge.id!.uuidString):\(code)")
-        try await challenge.save(on: database)
+        try await SignInChallenges(database: database).setCodeHash(Self.codeHash(code, of: challenge), of: challenge.id)
         try await services.mailer.queue(.adminSignInCode(name: user.displayName, code: code), to: user.email, userID: user.id, on: database)
     }
 
-    private func openChallenge(_ token: String) async throws -> (OneTimeToken, User, AdminUser) {
+    private static func codeHash(_ code: String, of challenge: SignInChallenge) -> String {
+        TokenHash.sha256("\(challenge.id.uuidString):\(code)")
+    }
+
+    private func openChallenge(_ token: String) async throws -> (SignInChallenge, User, AdminUser) {
         let claims = try await services.tokens.verifyChallengeToken(token)
         let invalid = Problem.invalidToken("The sign-in challenge is invalid or expired; sign in again.")
-        guard let challengeID = UUID(uuidString: claims.cid),
-            let challenge = try await OneTimeToken.find(challengeID, on: database),
-            challenge.purpose == OneTimeToken.Purpose.adminChallenge.rawValue,
-            challenge.$user.id.uuidString == claims.sub.value,
-            challenge.usedAt == nil, challenge.expiresAt > Date(),
-            let user = try await User.find(challenge.$user.id, on: database), user.status == .active,
+        guard let challengeID = UUID(uuidString: claims.cid), let userID = UUID(uuidString: claims.sub.value),
+            let challenge = try await SignInChallenges(database: database).live(challengeID, of: userID),
+            let user = try await UserAccounts(database: database).find(userID), user.status == .active,
             let admin = try await AdminDirectory.record(of: user.id!, on: database)
         else { throw invalid }
         return (challenge, user, admin)
@@ -97,22 +96,19 @@ struct AdminAuthService: Sendable {
                 if admin.recoveryCodeHashes.contains(hash) { usedRecoveryCode = hash }
             }
             guard acceptedStep != nil || usedRecoveryCode != nil else {
-                challenge.attempts += 1
-                try await challenge.save(on: database)
+                try await SignInChallenges(database: database).recordWrongAnswer(challenge.id)
                 throw wrong
             }
         } else {
             guard let expected = challenge.codeHash,
-                constantTimeEquals(Array(expected.utf8), Array(TokenHash.sha256("\(challenge.id!.uuidString):\(code)").utf8))
+                constantTimeEquals(Array(expected.utf8), Array(Self.codeHash(code, of: challenge).utf8))
             else {
-                challenge.attempts += 1
-                try await challenge.save(on: database)
+                try await SignInChallenges(database: database).recordWrongAnswer(challenge.id)
                 throw wrong
             }
         }
         // The challenge works once, even if two answers race.
-        guard try await AtomicClaim.markOnce(table: OneTimeToken.schema, id: challenge.id!, column: "used_at", at: Date(), on: database)
-        else { throw wrong }
+        guard try await SignInChallenges(database: database).close(challenge.id) else { throw wrong }
         if let acceptedStep { admin.totpLastStep = acceptedStep }
         if let usedRecoveryCode { admin.recoveryCodeHashes.removeAll { $0 == usedRecoveryCode } }
         try await admin.save(on: database)
@@ -176,15 +172,5 @@ struct AdminAuthService: Sendable {
         var generator = SystemRandomNumberGenerator()
         let chars = (0..<10).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
         return String(chars[0..<5]) + "-" + String(chars[5..<10])
-    }
-}
-
-enum AdminAudit {
-    static func record(admin: AdminCaller?, action: String, targetType: String, targetID: String?,
-                       before: String? = nil, after: String? = nil, ip: String? = nil, on database: any Database) async throws {
-        try await AdminAction(
-            actorUserID: admin?.caller.userID, action: action, targetType: targetType, targetID: targetID,
-            before: before, after: after, ip: ip ?? CurrentRequest.value?.clientIP
-        ).create(on: database)
     }
 }

@@ -28,27 +28,29 @@ struct CreateAdminCommand: AsyncCommand {
         let app = context.application
         let services = app.services
         let db = app.db
-        let existing = try await User.query(on: db).filter(\.$email == email).first()
+        let existing = try await UserAccounts(database: db).find(email: email)
         let username = signature.username ?? existing?.username ?? Self.username(from: email)
         let violations = PasswordPolicy.violations(password, username: username, email: email, for: .admin)
         guard violations.isEmpty else {
             throw CommandError("--password " + violations.map(\.message).joined(separator: "; "))
         }
         let hash = try await services.passwords.hash(password)
-        let user: User
-        if let existing {
-            user = existing
-        } else {
-            let taken = try await User.query(on: db).filter(\.$usernameKey == username.lowercased()).count() > 0
+        if existing == nil {
+            let taken = try await UserAccounts(database: db).isUsernameTaken(username)
             if !AccountRules.usernameErrors(username).isEmpty || taken {
                 throw CommandError("username '\(username)' is not available; pass --username")
             }
-            user = User(email: email, username: username, passwordHash: hash, displayName: username)
         }
-        user.passwordHash = hash
-        if user.emailVerifiedAt == nil { user.emailVerifiedAt = Date() }
-        try await db.transaction { tx in
-            try await user.save(on: tx)
+        let user: User = try await db.transaction { tx in
+            let accounts = UserAccounts(database: tx)
+            let user: User
+            if let existing {
+                user = existing
+                try await accounts.setPasswordHash(hash, of: user)
+                try await accounts.markEmailVerified(user)
+            } else {
+                user = try await accounts.open(.init(email: email, username: username, passwordHash: hash, displayName: username, emailVerifiedAt: Date()))
+            }
             if let admin = try await AdminUser.query(on: tx).filter(\.$user.$id == user.id!).first() {
                 admin.role = role.rawValue
                 try await admin.save(on: tx)
@@ -57,6 +59,7 @@ struct CreateAdminCommand: AsyncCommand {
             }
             try await AdminAudit.record(admin: nil, action: "admin.create_cli", targetType: "user", targetID: user.id!.uuidString,
                                         after: "{\"role\":\"\(role.rawValue)\"}", ip: "cli", on: tx)
+            return user
         }
         context.console.print("Admin \(email) (\(user.username)) has role \(role.rawValue). Sign in at /api/v1/admin/auth/login; the second factor is emailed until TOTP is set up.")
     }

@@ -11,6 +11,7 @@ struct AuthService: Sendable {
     let database: any Database
 
     var sessions: SessionIssuer { SessionIssuer(services: services) }
+    var accounts: UserAccounts { UserAccounts(database: database) }
     var throttle: LoginThrottle {
         LoginThrottle(limit: services.settings.loginFailureLimit, window: TimeInterval(services.settings.loginFailureWindowSeconds))
     }
@@ -34,12 +35,14 @@ struct AuthService: Sendable {
 
         try await ensureAvailable(email: email, username: username)
         let hash = try await services.passwords.hash(input.password)
-        let user = User(email: email, username: username, passwordHash: hash,
-                        displayName: (displayName?.isEmpty == false ? displayName! : username))
+        let account = UserAccounts.NewAccount(
+            email: email, username: username, passwordHash: hash, displayName: (displayName?.isEmpty == false ? displayName! : username))
+        let user: User
         do {
-            try await database.transaction { tx in
-                try await user.create(on: tx)
+            user = try await database.transaction { tx in
+                let user = try await UserAccounts(database: tx).open(account)
                 try await queueVerification(for: user, on: tx)
+                return user
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // Two registrations raced past the availability check; the unique index decided.
@@ -50,17 +53,13 @@ struct AuthService: Sendable {
 
     func ensureAvailable(email: String?, username: String?, excluding userID: UUID? = nil) async throws {
         if let email {
-            var query = User.query(on: database).filter(\.$email == email)
-            if let userID { query = query.filter(\.$id != userID) }
-            if try await query.count() > 0 {
+            if try await accounts.isEmailTaken(email, except: userID) {
                 throw Problem(.conflict, "email-taken", "Email address taken", detail: "That email address is already registered.",
                               errors: [.init(field: "email", message: "is already registered")])
             }
         }
         if let username {
-            var query = User.query(on: database).filter(\.$usernameKey == username.lowercased())
-            if let userID { query = query.filter(\.$id != userID) }
-            if try await query.count() > 0 {
+            if try await accounts.isUsernameTaken(username, except: userID) {
                 throw Problem(.conflict, "username-taken", "Username taken", detail: "That username is taken.",
                               errors: [.init(field: "username", message: "is taken")])
             }
@@ -87,10 +86,7 @@ struct AuthService: Sendable {
 
     func findByLogin(_ identifier: String) async throws -> User? {
         guard !identifier.isEmpty, identifier.count <= 254 else { return nil }
-        if identifier.contains("@") {
-            return try await User.query(on: database).filter(\.$email == identifier.lowercased()).first()
-        }
-        return try await User.query(on: database).filter(\.$usernameKey == identifier.lowercased()).first()
+        return identifier.contains("@") ? try await accounts.find(email: identifier) : try await accounts.find(username: identifier)
     }
 
     func queueVerification(for user: User, on database: any Database) async throws {
@@ -114,13 +110,11 @@ struct AuthService: Sendable {
     func verifyEmail(token: String) async throws -> User {
         try await database.transaction { tx in
             let stored = try await OneTimeTokens(database: tx).consume(token, purpose: .verifyEmail)
-            guard let user = try await User.find(stored.$user.id, on: tx), user.status != .deleted else {
+            let accounts = UserAccounts(database: tx)
+            guard let user = try await accounts.find(stored.$user.id), user.status != .deleted else {
                 throw Problem.invalidToken("The verification link is invalid or expired.")
             }
-            if user.emailVerifiedAt == nil {
-                user.emailVerifiedAt = Date()
-                try await user.update(on: tx)
-            }
+            try await accounts.markEmailVerified(user)
             return user
         }
     }
@@ -129,7 +123,7 @@ struct AuthService: Sendable {
     func forgotPassword(email: String, admin: Bool) async throws {
         let email = AccountRules.normaliseEmail(email)
         guard AccountRules.emailErrors(email).isEmpty,
-            let user = try await User.query(on: database).filter(\.$email == email).first(),
+            let user = try await accounts.find(email: email),
             user.status == .active
         else { return }
         if admin, try await !AdminDirectory.isAdmin(user.id!, on: database) { return }
@@ -152,15 +146,14 @@ struct AuthService: Sendable {
         // Check the token before the policy so a bad link is reported as such; consume it only once the new
         // password is acceptable, so a typo does not burn the link.
         guard let pending = try await OneTimeTokens(database: database).peek(token, purpose: purpose),
-            let user = try await User.find(pending.$user.id, on: database), user.status != .deleted
+            let user = try await accounts.find(pending.$user.id), user.status != .deleted
         else { throw Problem.invalidToken("The reset link is invalid, expired or already used.") }
         let violations = try await passwordViolations(newPassword, for: user, field: "password")
         guard violations.isEmpty else { throw Problem.validation(violations) }
         let hash = try await services.passwords.hash(newPassword)
         try await database.transaction { tx in
             _ = try await OneTimeTokens(database: tx).consume(token, purpose: purpose)
-            user.passwordHash = hash
-            try await user.update(on: tx)
+            try await UserAccounts(database: tx).setPasswordHash(hash, of: user)
             try await sessions.revokeAll(userID: user.id!, reason: "password_reset", on: tx)
             try await services.mailer.queue(.passwordChanged(name: user.displayName), to: user.email, userID: user.id, on: tx)
         }
@@ -177,8 +170,7 @@ struct AuthService: Sendable {
         guard violations.isEmpty else { throw Problem.validation(violations) }
         let hash = try await services.passwords.hash(new)
         try await database.transaction { tx in
-            user.passwordHash = hash
-            try await user.update(on: tx)
+            try await UserAccounts(database: tx).setPasswordHash(hash, of: user)
             try await sessions.revokeAll(userID: user.id!, except: caller.sessionID, reason: "password_changed", on: tx)
             try await services.mailer.queue(.passwordChanged(name: user.displayName), to: user.email, userID: user.id, on: tx)
         }
@@ -203,41 +195,5 @@ struct AuthService: Sendable {
             .filter(\.$id == sessionID).filter(\.$user.$id == userID).filter(\.$revokedAt == nil).first()
         else { throw Problem.notFound("Session") }
         try await sessions.revoke(sessionID: session.id!, reason: "revoked_by_user", on: database)
-    }
-}
-
-/// Issue, look at and consume single-use tokens; only their hashes touch the database.
-struct OneTimeTokens {
-    let database: any Database
-
-    func issue(for userID: UUID, purpose: OneTimeToken.Purpose, lifetime: TimeInterval) async throws -> String {
-        let token = SecureRandom.token(bytes: 32)
-        try await OneTimeToken(userID: userID, purpose: purpose, tokenHash: TokenHash.sha256(token),
-                               expiresAt: Date().addingTimeInterval(lifetime)).create(on: database)
-        return token
-    }
-
-    func peek(_ token: String, purpose: OneTimeToken.Purpose) async throws -> OneTimeToken? {
-        guard !token.isEmpty, token.count <= 200 else { return nil }
-        guard let stored = try await OneTimeToken.query(on: database)
-            .filter(\.$tokenHash == TokenHash.sha256(token)).filter(\.$purpose == purpose.rawValue).first(),
-            stored.usedAt == nil, stored.expiresAt > Date()
-        else { return nil }
-        return stored
-    }
-
-    /// Marks the token used, atomically: of two concurrent uses only one succeeds.
-    func consume(_ token: String, purpose: OneTimeToken.Purpose) async throws -> OneTimeToken {
-        let invalid = Problem.invalidToken("The link is invalid, expired or already used.")
-        guard let stored = try await peek(token, purpose: purpose) else { throw invalid }
-        guard try await AtomicClaim.markOnce(table: OneTimeToken.schema, id: stored.id!, column: "used_at", at: Date(), on: database)
-        else { throw invalid }
-        return stored
-    }
-
-    func retireUnused(for userID: UUID, purpose: OneTimeToken.Purpose) async throws {
-        try await OneTimeToken.query(on: database)
-            .filter(\.$user.$id == userID).filter(\.$purpose == purpose.rawValue).filter(\.$usedAt == nil)
-            .set(\.$usedAt, to: Date()).update()
     }
 }

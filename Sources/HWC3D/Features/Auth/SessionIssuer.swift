@@ -31,8 +31,7 @@ struct SessionIssuer: Sendable {
             try await session.create(on: tx)
             try await RefreshToken(sessionID: session.id!, tokenHash: TokenHash.sha256(refresh), expiresAt: session.expiresAt)
                 .create(on: tx)
-            user.lastLoginAt = now
-            try await user.save(on: tx)
+            try await UserAccounts(database: tx).recordSignIn(user, at: now)
         }
         return try await issued(user: user, session: session, refresh: refresh, now: now)
     }
@@ -63,7 +62,7 @@ struct SessionIssuer: Sendable {
             try await revoke(sessionID: session.id!, reason: "refresh_token_reuse", on: database)
             throw Problem.invalidToken("This refresh token was already used; the session has been revoked. Sign in again.")
         }
-        guard let user = try await User.find(session.$user.id, on: database), user.status == .active else { throw invalid }
+        guard let user = try await UserAccounts(database: database).find(session.$user.id), user.status == .active else { throw invalid }
         return try await issued(user: user, session: session, refresh: next, now: now)
     }
 

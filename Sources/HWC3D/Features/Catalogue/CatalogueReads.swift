@@ -1,14 +1,12 @@
 import Fluent
 import Foundation
+import HWC3DAPI
 import SQLKit
 
 /// The category tree and popular tags with their counts of listed models (published, public, not deleted),
 /// each one SQL statement.
 struct CatalogueReads: Sendable {
     let database: any Database
-
-    /// The listing condition on `models m`, the same as `ModelAsset.isListed`.
-    private static let listed = "m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL"
 
     struct Node: Sendable {
         let id: UUID
@@ -24,7 +22,7 @@ struct CatalogueReads: Sendable {
         let sql = database.sql
         let rows = try await sql.raw("""
             SELECT c.id, c.slug, c.name, c.parent_id, c.position, COUNT(m.id) AS model_count
-            FROM categories c LEFT JOIN models m ON m.category_id = c.id AND \(unsafeRaw: Self.listed)
+            FROM categories c \(ListingSQL.leftJoinListed(alias: "m", inCategory: "c.id"))
             GROUP BY c.id, c.slug, c.name, c.parent_id, c.position
             ORDER BY c.position, c.slug
             """).all()
@@ -48,6 +46,12 @@ struct CatalogueReads: Sendable {
             root.modelCount += root.children.reduce(0) { $0 + $1.modelCount }
             return root
         }
+    }
+
+    /// A category as models refer to it (detail page), or nil when there is no such category.
+    func categoryRef(id: UUID) async throws -> Components.Schemas.CategoryRef? {
+        guard let category = try await Category.find(id, on: database) else { return nil }
+        return .init(id: try category.requireID().uuidString.lowercased(), slug: category.slug, name: category.name)
     }
 
     static let maxTagQueryLength = 50
@@ -74,8 +78,8 @@ struct CatalogueReads: Sendable {
         let byName = sql.dialect.name == "postgresql" ? "t.name COLLATE \"C\"" : "t.name"
         let rows = try await sql.raw("""
             SELECT t.name, COUNT(*) AS model_count
-            FROM tags t JOIN model_tags mt ON mt.tag_id = t.id JOIN models m ON m.id = mt.model_id
-            WHERE \(unsafeRaw: Self.listed) \(prefixFilter)
+            FROM tags t JOIN model_tags mt ON mt.tag_id = t.id \(ListingSQL.join(alias: "m", on: "mt.model_id"))
+            WHERE \(ListingSQL.isListed("m")) \(prefixFilter)
             GROUP BY t.id, t.name
             ORDER BY model_count DESC, \(unsafeRaw: byName)
             LIMIT \(literal: limit)

@@ -21,3 +21,10 @@ final class Category: Model, @unchecked Sendable {
         self.position = position
     }
 }
+
+extension Category {
+    /// The category a listing names by slug (any case), for the features that file models under one.
+    static func withSlug(_ slug: String, on database: any Database) async throws -> Category? {
+        try await Category.query(on: database).filter(\.$slug == slug.lowercased()).first()
+    }
+}

@@ -17,7 +17,8 @@ struct SeedDemoCommand: AsyncCommand {
         let services = app.services
         let db = app.db
         let firstCreator = DemoCatalogue.creators[0].username
-        if try await User.query(on: db).filter(\.$usernameKey == firstCreator).first() != nil {
+        let accounts = UserAccounts(database: db)
+        if try await accounts.find(username: firstCreator) != nil {
             context.console.print("The demo catalogue is already there; nothing to do.")
             return
         }
@@ -25,11 +26,9 @@ struct SeedDemoCommand: AsyncCommand {
         let hash = try await services.passwords.hash(password)
         var creatorIDs: [UUID] = []
         for creator in DemoCatalogue.creators {
-            let user = User(email: "\(creator.username)@demo.hwc3d.dev", username: creator.username, passwordHash: hash, displayName: creator.name)
-            user.bio = creator.bio
-            user.isCreator = true
-            user.emailVerifiedAt = Date()
-            try await user.create(on: db)
+            let user = try await accounts.open(.init(
+                email: "\(creator.username)@demo.hwc3d.dev", username: creator.username, passwordHash: hash, displayName: creator.name,
+                emailVerifiedAt: Date(), bio: creator.bio, isCreator: true))
             creatorIDs.append(try user.requireID())
         }
 
@@ -55,23 +54,17 @@ struct SeedDemoCommand: AsyncCommand {
         var published = 0
         let total = seeded.count
         for (index, (model, listing)) in seeded.enumerated() {
-            guard let fresh = try await ModelAsset.find(model.requireID(), on: db) else { continue }
-            let ready = try await ModelFileRecord.query(on: db).filter(\.$model.$id == fresh.requireID())
-                .filter(\.$analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue).count()
-            guard ready > 0 else {
+            guard let fresh = try await ModelAccess.model(model.requireID(), on: db) else { continue }
+            guard try await ModelFileReads.analysisCounts(of: fresh.requireID(), on: db).ready > 0 else {
                 context.console.warning("\(listing.title): its file did not pass analysis; left as a draft.")
                 continue
             }
             try await db.transaction { tx in
-                fresh.status = ModelAsset.Status.published.rawValue
                 // Spread over the last weeks so "newest" and "trending" have an order to show.
-                fresh.publishedAt = Date().addingTimeInterval(-Double(total - index) * 86_400 * 2)
-                fresh.submittedAt = fresh.publishedAt
-                fresh.featured = listing.featured
-                try await fresh.update(on: tx)
-                try await ModelCatalogueIndex.modelChanged(fresh, on: tx)
+                let publishedAt = Date().addingTimeInterval(-Double(total - index) * 86_400 * 2)
+                try await ModelService.publishUnreviewed(fresh, at: publishedAt, featured: listing.featured, on: tx)
                 let views = 20 + (index * 37) % 180
-                try await tx.sql.raw("UPDATE models SET view_count = \(bind: views) WHERE id = \(bind: fresh.requireID())").run()
+                try await ModelCounters.add(views, to: .views, of: fresh.requireID(), on: tx)
                 try await ModelActivity.record(.view, modelID: fresh.requireID(), count: views, on: tx)
             }
             published += 1

@@ -90,7 +90,7 @@ struct ModelCommentService: Sendable {
     func page(modelID: UUID, page: PageRequest) async throws -> (items: [Entry], total: Int) {
         let sql = database.sql
         let shown: SQLQueryString = """
-            FROM model_comments c JOIN users u ON u.id = c.author_id
+            FROM model_comments c \(UserReads.join(alias: "u", on: "c.author_id"))
             WHERE c.model_id = \(bind: modelID) AND c.parent_id IS NULL
               AND (c.deleted_at IS NULL
                    OR EXISTS (SELECT 1 FROM model_comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL))
@@ -158,7 +158,7 @@ struct ModelCommentService: Sendable {
         let rows = try await sql.raw("""
             SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
                    \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))
-            FROM model_comments c JOIN users u ON u.id = c.author_id
+            FROM model_comments c \(UserReads.join(alias: "u", on: "c.author_id"))
             WHERE c.parent_id IN (\(binds: parentIDs)) AND c.deleted_at IS NULL
             ORDER BY c.created_at, c.id
             """).all()

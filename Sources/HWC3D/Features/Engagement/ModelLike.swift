@@ -67,8 +67,8 @@ struct ModelLikeService: Sendable {
     func likers(modelID: UUID, page: PageRequest) async throws -> (items: [UserSummaryColumns.Row], total: Int) {
         let sql = database.sql
         let filter: SQLQueryString = """
-            FROM model_likes l JOIN users u ON u.id = l.user_id
-            WHERE l.model_id = \(bind: modelID) AND u.status = 'active'
+            FROM model_likes l \(UserReads.join(alias: "u", on: "l.user_id"))
+            WHERE l.model_id = \(bind: modelID) AND \(UserReads.isActive("u"))
             """
         let total = try await sql.raw("SELECT COUNT(*) AS total \(filter)").first()?.decode(column: "total", as: Int.self) ?? 0
         guard total > page.offset else { return ([], total) }
@@ -81,7 +81,7 @@ struct ModelLikeService: Sendable {
 
     private func likeCount(_ modelID: UUID) async throws -> Int {
         let sql = database.sql
-        return try await sql.raw("SELECT like_count FROM models WHERE id = \(bind: modelID)").first()?
-            .decode(column: "like_count", as: Int.self) ?? 0
+        return try await sql.raw("SELECT \(ListingSQL.counterValue(.likes, of: modelID)) AS like_count").first()?
+            .decode(column: "like_count", as: Int?.self) ?? 0
     }
 }

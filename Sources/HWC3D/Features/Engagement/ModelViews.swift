@@ -72,8 +72,8 @@ struct ModelViewCounter: Sendable {
 
     private func viewCount(_ modelID: UUID) async throws -> Int {
         let sql = database.sql
-        return try await sql.raw("SELECT view_count FROM models WHERE id = \(bind: modelID)").first()?
-            .decode(column: "view_count", as: Int.self) ?? 0
+        return try await sql.raw("SELECT \(ListingSQL.counterValue(.views, of: modelID)) AS view_count").first()?
+            .decode(column: "view_count", as: Int?.self) ?? 0
     }
 }
 

@@ -25,11 +25,11 @@ extension APIHandler {
         }
         let filter = conditions.dropFirst().reduce(conditions[0]) { $0 + " AND " + $1 }
         let sql = req.db.sql
-        let total = try await sql.raw("SELECT COUNT(*) AS n FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)")
+        let total = try await sql.raw("SELECT COUNT(*) AS n FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         // Waiting longest first: the review queue is first come, first served.
         let rows = try await sql.raw("""
-            SELECT m.id, m.submitted_at, u.email FROM models m JOIN users u ON u.id = m.owner_id WHERE \(filter)
+            SELECT m.id, m.submitted_at, u.email FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)
             ORDER BY CASE WHEN m.status = 'pending_review' THEN 0 ELSE 1 END,
                      CASE WHEN m.status = 'pending_review' THEN m.submitted_at END ASC, m.created_at DESC, m.id DESC
             \(page.sqlClause)

@@ -16,7 +16,7 @@ enum ModelCards {
         // PostgreSQL takes at most 65,535 parameters per statement; batches keep any list far below that.
         for start in stride(from: 0, to: ids.count, by: 500) {
             let batch = Array(Set(ids[start..<min(start + 500, ids.count)]))
-            let rows = try await sql.raw("\(unsafeRaw: selectClause) WHERE m.id IN (\(binds: batch))").all()
+            let rows = try await sql.raw("\(selectClause) WHERE m.id IN (\(binds: batch))").all()
             for row in rows {
                 let card = try card(from: row, settings: settings)
                 byID[try row.decode(column: "id", as: UUID.self)] = card
@@ -25,20 +25,17 @@ enum ModelCards {
         return ids.compactMap { byID[$0] }
     }
 
-    /// Card columns and joins; a statement appends its own `WHERE`. The cover is the chosen one, else the first
-    /// image by position (the correlated subquery runs once per card, on the `(model_id, position)` index).
-    static let selectClause = """
+    /// Card columns and joins; a statement appends its own `WHERE`. The creator, the category and the cover come
+    /// through their owners' joins, each under its own column prefix.
+    static let selectClause: SQLQueryString = """
         SELECT m.id, m.slug, m.title, m.status, m.visibility, m.license, m.price_cents, m.currency, m.featured,
                m.formats, m.vertex_count, m.triangle_count, m.animated, m.rigged, m.view_count, m.download_count,
-               m.like_count, m.comment_count, m.published_at, m.created_at, \(UserSummaryColumns.select(from: "u", prefix: "u_")),
-               c.id AS c_id, c.slug AS c_slug, c.name AS c_name,
-               i.id AS i_id, i.position AS i_position, i.width AS i_width, i.height AS i_height, i.created_at AS i_created_at,
-               i.generated AS i_generated
+               m.like_count, m.comment_count, m.published_at, m.created_at, \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")),
+               \(CatalogueSQL.categoryRefColumns(from: "c", prefix: "c_")), \(ModelImageReads.coverColumns(from: "i", prefix: "i_"))
         FROM models m
-        JOIN users u ON u.id = m.owner_id
-        LEFT JOIN categories c ON c.id = m.category_id
-        LEFT JOIN model_images i ON i.id = COALESCE(m.cover_image_id,
-            (SELECT fi.id FROM model_images fi WHERE fi.model_id = m.id ORDER BY fi.position, fi.id LIMIT 1))
+        \(UserReads.join(alias: "u", on: "m.owner_id"))
+        \(CatalogueSQL.leftJoinCategory(alias: "c", on: "m.category_id"))
+        \(ModelImageReads.leftJoinCover(alias: "i", chosen: "m.cover_image_id", modelIDColumn: "m.id"))
         """
 
     static func card(from row: any SQLRow, settings: Settings) throws -> Components.Schemas.ModelSummary {
@@ -47,21 +44,8 @@ enum ModelCards {
         let formats = try row.decode(column: "formats", as: String.self)
             .split(separator: ",").compactMap { Components.Schemas.MeshFormat(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
         let creator = Components.Schemas.UserSummary(try UserSummaryColumns.Row(from: row, prefix: "u_"), settings: settings)
-        var category: Components.Schemas.CategoryRef?
-        if let categoryID = try row.decode(column: "c_id", as: UUID?.self) {
-            category = .init(
-                id: categoryID.uuidString.lowercased(), slug: try row.decode(column: "c_slug", as: String.self),
-                name: try row.decode(column: "c_name", as: String.self))
-        }
-        var cover: Components.Schemas.ModelImage?
-        if let imageID = try row.decode(column: "i_id", as: UUID?.self) {
-            cover = .init(
-                id: imageID.uuidString.lowercased(), position: try row.decode(column: "i_position", as: Int.self), isCover: true,
-                width: try row.decode(column: "i_width", as: Int.self), height: try row.decode(column: "i_height", as: Int.self),
-                urls: ModelImageRenditions.urls(imageID: imageID, settings: settings),
-                createdAt: try row.decode(column: "i_created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0),
-                generated: try row.decode(column: "i_generated", as: Bool?.self) ?? false)
-        }
+        let category = try CatalogueSQL.categoryRef(from: row, prefix: "c_")
+        let cover = try ModelImageReads.cover(from: row, prefix: "i_", settings: settings)
         let status = try row.decode(column: "status", as: String.self)
         let visibility = try row.decode(column: "visibility", as: String.self)
         let license = try row.decode(column: "license", as: String.self)

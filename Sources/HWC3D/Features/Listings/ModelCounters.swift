@@ -34,6 +34,18 @@ enum ModelCounters {
         try await database.sql.raw("UPDATE models SET cover_image_id = \(bind: imageID) WHERE id = \(bind: modelID)").run()
     }
 
+    /// Writes the model's row first thing in a gallery change, so concurrent changes of one model's images queue
+    /// behind each other (the row lock), and reads what the gallery rules need. A deleted model is not found.
+    static func lockForGallery(_ modelID: UUID, on sql: any SQLDatabase) async throws -> (coverID: UUID?, status: ModelAsset.Status) {
+        guard let row = try await sql.raw("""
+            UPDATE models SET updated_at = \(bind: Date()) WHERE id = \(bind: modelID) AND deleted_at IS NULL
+            RETURNING cover_image_id, status
+            """).first()
+        else { throw ModelAccess.notFound }
+        let status = ModelAsset.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .draft
+        return (try row.decode(column: "cover_image_id", as: UUID?.self), status)
+    }
+
     /// Marks a live model changed, so list caches keyed on `MAX(updated_at)` let go of it.
     static func touch(_ modelID: UUID, on database: any Database, at now: Date = Date()) async throws {
         try await database.sql.raw("UPDATE models SET updated_at = \(bind: now) WHERE id = \(bind: modelID) AND deleted_at IS NULL").run()

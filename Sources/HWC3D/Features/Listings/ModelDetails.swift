@@ -11,13 +11,11 @@ struct ModelDetails {
 
     func load(_ model: ModelAsset, for caller: Caller?) async throws -> Components.Schemas.Model {
         let modelID = try model.requireID()
-        guard let owner = try await User.find(model.$owner.id, on: database) else { throw ModelAccess.notFound }
-        var category: Category?
-        if let categoryID = model.$category.id { category = try await Category.find(categoryID, on: database) }
-        let files = try await ModelFileRecord.query(on: database).filter(\.$model.$id == modelID)
-            .sort(\.$createdAt).all()
-        let images = try await ModelImageRecord.query(on: database).filter(\.$model.$id == modelID)
-            .sort(\.$position).all()
+        guard let owner = try await UserReads.user(id: model.$owner.id, on: database) else { throw ModelAccess.notFound }
+        var categoryRef: Components.Schemas.CategoryRef?
+        if let categoryID = model.$category.id { categoryRef = try await CatalogueReads(database: database).categoryRef(id: categoryID) }
+        let fileViews = try await ModelFileReads.files(of: modelID, on: database)
+        let images = try await ModelImageService.images(of: modelID, on: database.sql)
         let isMine = caller?.userID == model.$owner.id
         let privileged: Bool
         if let caller, !isMine { privileged = try await ModelAccess.isModerator(caller, on: database) } else { privileged = isMine }
@@ -28,12 +26,10 @@ struct ModelDetails {
         let imageViews = images.map { Components.Schemas.ModelImage($0, isCover: $0.id == model.coverImageID, settings: settings) }
         let counters = Components.Schemas.ModelCounters(
             views: model.viewCount, downloads: model.downloadCount, likes: model.likeCount, comments: model.commentCount)
-        let categoryRef = category.map { Components.Schemas.CategoryRef(id: $0.id!.uuidString.lowercased(), slug: $0.slug, name: $0.name) }
         let status = Components.Schemas.ModelStatus(rawValue: model.status) ?? .draft
         let visibility = Components.Schemas.ModelVisibility(rawValue: model.visibility) ?? ._private
         let license = Components.Schemas.ModelLicense(rawValue: model.license) ?? .standard
         let creator = Components.Schemas.UserSummary(owner, settings: settings)
-        let fileViews = files.map { Components.Schemas.ModelFile($0) }
         let created = model.createdAt ?? Date()
         var detail = Components.Schemas.Model(
             id: modelID.uuidString.lowercased(), slug: model.slug, title: model.title, description: model.description,
@@ -56,17 +52,6 @@ struct ModelDetails {
 
     static func formats(of model: ModelAsset) -> [Components.Schemas.MeshFormat] {
         model.formats.split(separator: ",").compactMap { Components.Schemas.MeshFormat(rawValue: String($0)) }
-    }
-}
-
-extension Components.Schemas.ModelFile {
-    init(_ file: ModelFileRecord) {
-        self.init(
-            id: file.id!.uuidString.lowercased(), filename: file.originalFilename,
-            format: .init(rawValue: file.format) ?? .glb, packaging: .init(rawValue: file.packaging) ?? .file,
-            sizeBytes: Int(file.sizeBytes), sha256: file.sha256,
-            analysisStatus: .init(rawValue: file.analysisStatus) ?? .pending, analysisError: file.analysisError,
-            analysis: StoredAnalysis.decode(file.analysis), createdAt: file.createdAt ?? Date())
     }
 }
 

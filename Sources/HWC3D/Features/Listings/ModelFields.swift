@@ -34,7 +34,7 @@ struct ModelFields {
             if category.isEmpty {
                 fields.category = .some(nil)
             } else if category.count <= 64,
-                let found = try await Category.query(on: database).filter(\.$slug == category.lowercased()).first() {
+                let found = try await Category.withSlug(category, on: database) {
                 fields.category = .some(found)
             } else {
                 errors.append(.init(field: "category", message: "is not a known category"))
@@ -109,18 +109,10 @@ enum ModelSlug {
     }
 }
 
-/// Keeps `model_tags`, `tags` and the model's display copy of its tags in step.
+/// Keeps the catalogue's tag links (`ModelTagging`) and the model's display copy of its tags in step.
 enum ModelTags {
     static func replace(on model: ModelAsset, with names: [String], in database: any Database) async throws {
-        let modelID = try model.requireID()
-        try await ModelTag.query(on: database).filter(\.$model.$id == modelID).delete()
-        let sql = database.sql
-        for name in names {
-            // Two creators may introduce the same new tag at once; the loser of the race reuses the winner's row.
-            try await sql.raw("INSERT INTO tags (id, name) VALUES (\(bind: UUID.v7()), \(bind: name)) ON CONFLICT (name) DO NOTHING").run()
-            guard let tag = try await CatalogueTag.query(on: database).filter(\.$name == name).first() else { continue }
-            try await ModelTag(modelID: modelID, tagID: tag.requireID()).create(on: database)
-        }
+        try await ModelTagging.replace(tagsOf: model.requireID(), with: names, on: database)
         model.tagsText = names.joined(separator: " ")
     }
 

@@ -97,9 +97,7 @@ struct ModelModeration {
 
     /// The model's moderation history from the admin action log, oldest first.
     static func history(of modelID: UUID, on database: any Database) async throws -> [Components.Schemas.ModerationEvent] {
-        try await AdminAction.query(on: database)
-            .filter(\.$targetType == "model").filter(\.$targetID == modelID.uuidString.lowercased())
-            .sort(\.$createdAt).all()
+        try await AdminAudit.history(targetType: "model", targetID: modelID, on: database)
             .map { action in
                 let after = action.after.flatMap { try? JSONDecoder().decode(Decision.self, from: Data($0.utf8)) }
                 return .init(

@@ -63,6 +63,16 @@ struct ModelService {
         }
     }
 
+    /// Publishes at a given time without review: only the demo seed does this, for models the project itself made.
+    static func publishUnreviewed(_ model: ModelAsset, at date: Date, featured: Bool, on database: any Database) async throws {
+        model.status = ModelAsset.Status.published.rawValue
+        model.publishedAt = date
+        model.submittedAt = date
+        model.featured = featured
+        try await model.update(on: database)
+        try await ModelCatalogueIndex.modelChanged(model, on: database)
+    }
+
     func submit(_ model: ModelAsset) async throws -> ModelAsset {
         guard [.draft, .rejected].contains(model.lifecycle) else {
             throw Problem.conflict(
@@ -70,11 +80,11 @@ struct ModelService {
                 detail: "Only drafts and rejected models can be submitted; this one is \(model.lifecycle.rawValue).")
         }
         let modelID = try model.requireID()
-        let files = try await ModelFileRecord.query(on: database).filter(\.$model.$id == modelID).all()
-        let imageCount = try await ModelImageRecord.query(on: database).filter(\.$model.$id == modelID).count()
+        let files = try await ModelFileReads.analysisCounts(of: modelID, on: database)
+        let imageCount = try await ModelImageService.imageCount(of: modelID, on: database.sql)
         var missing: [String] = []
-        if !files.contains(where: { $0.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue }) {
-            missing.append(files.contains(where: { $0.analysisStatus == ModelFileRecord.AnalysisStatus.pending.rawValue })
+        if files.ready == 0 {
+            missing.append(files.pending > 0
                 ? "a file whose analysis has finished (analysis is still running)" : "a 3D file that passed analysis")
         }
         if imageCount == 0 { missing.append("a preview image") }
@@ -101,10 +111,9 @@ enum ModelCatalogueIndex {
 
     /// Recounted rather than incremented: status, visibility and deletion all move it, and a count is exact.
     static func refreshOwnerCount(ownerID: UUID, on database: any Database) async throws {
-        let sql = database.sql
-        try await sql.raw("""
-            UPDATE users SET models_count = (SELECT COUNT(*) FROM models WHERE owner_id = \(bind: ownerID)
-              AND status = 'published' AND visibility = 'public' AND deleted_at IS NULL) WHERE id = \(bind: ownerID)
-            """).run()
+        try await UserCounters.set(.models, of: ownerID, to: """
+            SELECT COUNT(*) FROM models WHERE owner_id = \(bind: ownerID)
+              AND status = 'published' AND visibility = 'public' AND deleted_at IS NULL
+            """, on: database)
     }
 }

@@ -36,7 +36,7 @@ struct CartService {
     func add(modelID: UUID, buyer: Caller) async throws -> Components.Schemas.Cart {
         // An id nothing has is 404; a model that exists but is not on sale (a draft, unpublished, private,
         // deleted) is 409 `model-unavailable`, which says no more than that it cannot be bought.
-        guard let model = try await ModelAsset.find(modelID, on: database) else { throw ModelAccess.notFound }
+        guard let model = try await ModelAccess.model(modelID, on: database) else { throw ModelAccess.notFound }
         if let refusal = try await Self.refusal(for: model, buyerID: buyer.userID, currency: services.settings.payments.currency, on: database) {
             throw refusal.problem
         }
@@ -79,11 +79,14 @@ struct CartService {
 
     func lines(for buyerID: UUID, on db: (any Database)? = nil) async throws -> [Line] {
         let db = db ?? database
-        let items = try await CartItem.query(on: db).filter(\.$user.$id == buyerID).sort(\.$createdAt).sort(\.$id).with(\.$model).all()
+        let items = try await CartItem.query(on: db).filter(\.$user.$id == buyerID).sort(\.$createdAt).sort(\.$id).all()
+        let models = try await ModelAccess.models(items.map { $0.$model.id }, on: db)
         var lines: [Line] = []
         for item in items {
-            let refusal = try await Self.refusal(for: item.model, buyerID: buyerID, currency: services.settings.payments.currency, on: db)
-            lines.append(Line(item: item, model: item.model, refusal: refusal))
+            // The foreign key keeps a cart's models in existence; a missing one is skipped, not a crash.
+            guard let model = models[item.$model.id] else { continue }
+            let refusal = try await Self.refusal(for: model, buyerID: buyerID, currency: services.settings.payments.currency, on: db)
+            lines.append(Line(item: item, model: model, refusal: refusal))
         }
         return lines
     }

@@ -117,7 +117,7 @@ struct FinanceReads {
     }
 
     func adminPayout(_ payout: Payout) async throws -> Components.Schemas.AdminPayout {
-        guard let seller = try await User.find(payout.$seller.id, on: database) else { throw ProblemMiddleware.internalError }
+        guard let seller = try await UserReads.user(id: payout.$seller.id, on: database) else { throw ProblemMiddleware.internalError }
         return .init(payout: TransactionViews.payout(payout), seller: .init(seller, settings: services.settings), sellerEmail: seller.email)
     }
 

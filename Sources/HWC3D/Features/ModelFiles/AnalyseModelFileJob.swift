@@ -50,9 +50,7 @@ struct AnalyseModelFileJob: JobHandler {
         }
         try await database.transaction { db in
             try await file.update(on: db)
-            if let model = try await ModelAsset.find(file.$model.id, on: db) {
-                try await ModelAggregates.refresh(model, on: db)
-            }
+            try await ModelAggregates.refresh(modelID: file.$model.id, on: db)
             try await RenderModelPreviewJob.enqueueIfWanted(after: file, on: db)
         }
     }

@@ -127,29 +127,24 @@ enum DownloadName {
     }
 }
 
-/// Figures a model shows that come from its files: formats, and the counts of its largest analysed file.
+/// Works out the figures a model shows from its files' analyses; Listings keeps them on the model's row.
 enum ModelAggregates {
-    /// A published model whose files change goes back to review (API.md: edits keep it published unless files change).
     static func filesChanged(_ model: ModelAsset, on database: any Database) async throws {
-        if model.lifecycle == .published {
-            model.status = ModelAsset.Status.pendingReview.rawValue
-            model.submittedAt = Date()
-        }
-        try await refresh(model, on: database)
+        try await ModelService.filesChanged(model, figures: figures(of: model.requireID(), on: database), on: database)
     }
 
-    static func refresh(_ model: ModelAsset, on database: any Database) async throws {
-        let modelID = try model.requireID()
+    static func refresh(modelID: UUID, on database: any Database) async throws {
+        try await ModelService.fileFiguresChanged(figures(of: modelID, on: database), of: modelID, on: database)
+    }
+
+    static func figures(of modelID: UUID, on database: any Database) async throws -> ModelFileFigures {
         let files = try await ModelFileRecord.query(on: database).filter(\.$model.$id == modelID).all()
         let usable = files.filter { $0.analysisStatus != ModelFileRecord.AnalysisStatus.failed.rawValue }
-        model.formats = Set(usable.map(\.format)).sorted().joined(separator: ",")
         let reports = files.compactMap { StoredAnalysis.decode($0.analysis) }
         let largest = reports.max(by: { $0.triangleCount < $1.triangleCount })
-        model.vertexCount = largest?.vertexCount ?? 0
-        model.triangleCount = largest?.triangleCount ?? 0
-        model.animated = reports.contains { $0.animationCount > 0 }
-        model.rigged = reports.contains { $0.rigged }
-        try await model.update(on: database)
-        try await ModelCatalogueIndex.modelChanged(model, on: database)
+        return ModelFileFigures(
+            formats: Set(usable.map(\.format)).sorted(), vertexCount: largest?.vertexCount ?? 0,
+            triangleCount: largest?.triangleCount ?? 0, animated: reports.contains { $0.animationCount > 0 },
+            rigged: reports.contains { $0.rigged })
     }
 }

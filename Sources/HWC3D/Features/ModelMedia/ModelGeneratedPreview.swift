@@ -27,7 +27,7 @@ extension ModelImageService {
         let outcome: GeneratedPreviewOutcome
         do {
             outcome = try await changeGallery(modelID) { tx, sql in
-                _ = try await Self.lockModel(modelID, on: sql)
+                _ = try await ModelCounters.lockForGallery(modelID, on: sql)
                 let existing = try await sql.raw("SELECT COUNT(*) AS count FROM model_images WHERE model_id = \(bind: modelID)")
                     .first()?.decode(column: "count", as: Int.self) ?? 0
                 guard existing == 0 else { return .skipped("the model has images") }

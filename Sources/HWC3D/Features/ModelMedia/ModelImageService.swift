@@ -105,7 +105,7 @@ struct ModelImageService {
     private func insert(_ image: ModelImageRecord, quota: Int64, on tx: any Database) async throws -> Bool {
         let sql = tx.sql
         let modelID = image.$model.id
-        let cover = try await Self.lockModel(modelID, on: sql).coverID
+        let cover = try await ModelCounters.lockForGallery(modelID, on: sql).coverID
         guard let slot = try await sql.raw("""
             SELECT COUNT(*) AS count, COALESCE(MAX(position) + 1, 0) AS next FROM model_images WHERE model_id = \(bind: modelID)
             """).first()
@@ -132,7 +132,7 @@ struct ModelImageService {
         guard let imageID = UUID(uuidString: imageKey) else { throw Self.imageNotFound }
         let modelID = try model.requireID()
         return try await changeGallery(modelID) { tx, sql in
-            let cover = try await Self.lockModel(modelID, on: sql).coverID
+            let cover = try await ModelCounters.lockForGallery(modelID, on: sql).coverID
             var images = try await Self.images(of: modelID, on: sql)
             guard let index = images.firstIndex(where: { $0.id == imageID }) else { throw Self.imageNotFound }
             var errors: [Problem.FieldError] = []
@@ -165,7 +165,7 @@ struct ModelImageService {
         guard let imageID = UUID(uuidString: imageKey) else { throw Self.imageNotFound }
         let modelID = try model.requireID()
         try await changeGallery(modelID) { tx, sql in
-            let locked = try await Self.lockModel(modelID, on: sql)
+            let locked = try await ModelCounters.lockForGallery(modelID, on: sql)
             var images = try await Self.images(of: modelID, on: sql)
             guard let index = images.firstIndex(where: { $0.id == imageID }) else { throw Self.imageNotFound }
             if images.count == 1, [.published, .pendingReview].contains(locked.status) {
@@ -217,18 +217,6 @@ struct ModelImageService {
         }
     }
 
-    /// Writes the model's row first thing in the transaction (the lock, see the type's comment) and reads what the
-    /// gallery rules need. A model deleted since the access check is gone.
-    static func lockModel(_ modelID: UUID, on sql: any SQLDatabase) async throws -> (coverID: UUID?, status: ModelAsset.Status) {
-        guard let row = try await sql.raw("""
-            UPDATE models SET updated_at = \(bind: Date()) WHERE id = \(bind: modelID) AND deleted_at IS NULL
-            RETURNING cover_image_id, status
-            """).first()
-        else { throw ModelAccess.notFound }
-        let status = ModelAsset.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .draft
-        return (try row.decode(column: "cover_image_id", as: UUID?.self), status)
-    }
-
     /// Gives `images` the positions 0..n-1 in their array order. Both databases check a unique index row by row,
     /// so the rows first move out of the way to negative positions, then each takes its place in one statement.
     private static func renumber(_ images: [ModelImageRecord], modelID: UUID, on sql: any SQLDatabase) async throws {
@@ -244,7 +232,13 @@ struct ModelImageService {
             """).run()
     }
 
-    private static func imageCount(of modelID: UUID, on sql: any SQLDatabase) async throws -> Int {
+    /// The bytes a person's images take, as an SQL expression: the storage quota adds it to their files' bytes
+    /// in one statement.
+    static func storedBytes(by ownerID: UUID) -> SQLQueryString {
+        "(SELECT COALESCE(SUM(size_bytes), 0) FROM model_images WHERE owner_id = \(bind: ownerID))"
+    }
+
+    static func imageCount(of modelID: UUID, on sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS count FROM model_images WHERE model_id = \(bind: modelID)").first()?
             .decode(column: "count", as: Int.self) ?? 0
     }

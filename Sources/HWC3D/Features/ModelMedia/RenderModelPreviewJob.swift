@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MeshInspector
 import NIOPosix
+import SQLKit
 
 /// Gives a model without pictures a rendered one: a software render of an analysed file's geometry
 /// (`MeshInspector.geometry` then `PreviewRenderer`), stored through the gallery like an upload and marked
@@ -29,19 +30,18 @@ struct RenderModelPreviewJob: JobHandler {
     static func enqueueIfWanted(after file: ModelFileRecord, on database: any Database) async throws {
         guard file.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue, let fileID = file.id else { return }
         let modelID = file.$model.id
-        guard try await ModelImageRecord.query(on: database).filter(\.$model.$id == modelID).count() == 0 else { return }
+        guard try await ModelImageService.imageCount(of: modelID, on: database.sql) == 0 else { return }
         try await JobQueue.insert(kind, payload: Payload(modelID: modelID, fileID: fileID), on: database, maxAttempts: 3)
     }
 
     func run(payload: String, database: any Database, logger: Logger) async throws {
         let job = try JSONDecoder().decode(Payload.self, from: Data(payload.utf8))
-        guard let file = try await ModelFileRecord.find(job.fileID, on: database), file.$model.id == job.modelID,
-              file.analysisStatus == ModelFileRecord.AnalysisStatus.ready.rawValue,
-              let model = try await ModelAsset.find(job.modelID, on: database), model.deletedAt == nil,
-              try await ModelImageRecord.query(on: database).filter(\.$model.$id == job.modelID).count() == 0
+        guard let storageKey = try await ModelFileReads.analysedFileKey(job.fileID, of: job.modelID, on: database),
+              let model = try await ModelAccess.model(job.modelID, on: database), model.deletedAt == nil,
+              try await ModelImageService.imageCount(of: job.modelID, on: database.sql) == 0
         else { return }
 
-        let copy = try await services.storage.fetchToLocalFile(key: file.storageKey)
+        let copy = try await services.storage.fetchToLocalFile(key: storageKey)
         defer { copy.discard() }
         let (limits, options, maxTriangles) = (self.limits, self.options, self.maxTriangles)
         let started = ContinuousClock.now

@@ -199,16 +199,20 @@ struct OAuthService: Sendable {
     /// provider-verified email (which gets linked), else a new account.
     private func signInUser(for identity: Identity, provider: String) async throws -> User {
         if let linked = try await OAuthAccount.query(on: database)
-            .filter(\.$provider == provider).filter(\.$providerUserID == identity.providerUserID).with(\.$user).first()
+            .filter(\.$provider == provider).filter(\.$providerUserID == identity.providerUserID).first()
         {
-            return linked.user
+            guard let user = try await UserAccounts(database: database).find(linked.$user.id) else {
+                throw Failure(code: "account_unavailable")
+            }
+            return user
         }
         guard identity.emailVerified, let rawEmail = identity.email else { throw Failure(code: "email_not_verified") }
         let email = AccountRules.normaliseEmail(rawEmail)
         guard AccountRules.emailErrors(email).isEmpty else { throw Failure(code: "email_not_verified") }
 
         return try await database.transaction { tx in
-            if let user = try await User.query(on: tx).filter(\.$email == email).first() {
+            let accounts = UserAccounts(database: tx)
+            if let user = try await accounts.find(email: email) {
                 guard user.status != .deleted else { throw Failure(code: "account_unavailable") }
                 // Another identity at this provider already signs in to the account; one per provider.
                 if try await OAuthAccount.query(on: tx).filter(\.$user.$id == user.id!).filter(\.$provider == provider).first() != nil {
@@ -218,9 +222,8 @@ struct OAuthService: Sendable {
                     // Someone registered this address without proving it. The provider just proved it belongs to
                     // the person signing in, so whoever set the password may not be them: the password and
                     // sessions go, and the address counts as verified.
-                    user.emailVerifiedAt = Date()
-                    user.passwordHash = nil
-                    try await user.update(on: tx)
+                    try await accounts.setPasswordHash(nil, of: user)
+                    try await accounts.markEmailVerified(user)
                     try await SessionIssuer(services: services).revokeAll(userID: user.id!, reason: "oauth_takeover_guard", on: tx)
                 }
                 try await OAuthAccount(userID: user.id!, provider: provider, providerUserID: identity.providerUserID, email: email)
@@ -228,10 +231,9 @@ struct OAuthService: Sendable {
                 return user
             }
             let username = try await availableUsername(from: identity.login ?? email, on: tx)
-            let user = User(email: email, username: username, passwordHash: nil,
-                            displayName: String((identity.name ?? username).prefix(80)))
-            user.emailVerifiedAt = Date()
-            try await user.create(on: tx)
+            let user = try await accounts.open(.init(
+                email: email, username: username, passwordHash: nil, displayName: String((identity.name ?? username).prefix(80)),
+                emailVerifiedAt: Date()))
             try await OAuthAccount(userID: user.id!, provider: provider, providerUserID: identity.providerUserID, email: email)
                 .create(on: tx)
             return user
@@ -245,7 +247,7 @@ struct OAuthService: Sendable {
         if base.count < 3 || AccountRules.reservedUsernames.contains(base.lowercased()) { base = "user" + base }
         for attempt in 0..<20 {
             let candidate = attempt == 0 ? base : "\(base.prefix(24))-\(SecureRandom.digits(4))"
-            if try await User.query(on: database).filter(\.$usernameKey == candidate.lowercased()).count() == 0 {
+            if try await !UserAccounts(database: database).isUsernameTaken(candidate) {
                 return candidate
             }
         }
@@ -256,7 +258,7 @@ struct OAuthService: Sendable {
         guard let account = try await OAuthAccount.query(on: database)
             .filter(\.$user.$id == userID).filter(\.$provider == provider.lowercased()).first()
         else { throw Problem.notFound("Linked account") }
-        guard let user = try await User.find(userID, on: database) else { throw Problem.notFound("Linked account") }
+        guard let user = try await UserAccounts(database: database).find(userID) else { throw Problem.notFound("Linked account") }
         let others = try await OAuthAccount.query(on: database).filter(\.$user.$id == userID).count() - 1
         guard user.passwordHash != nil || others > 0 else {
             throw Problem.conflict(

@@ -76,7 +76,7 @@ struct CatalogueResponseCache: ServerMiddleware {
     /// The newest change to any model, as seconds since 1970 (0 for an empty catalogue); one probe of the
     /// `updated_at` index.
     static func stamp(on sql: any SQLDatabase) async throws -> Double {
-        let row = try await sql.raw("SELECT MAX(updated_at) AS stamp FROM models").first()
+        let row = try await sql.raw("SELECT \(ListingSQL.lastChange) AS stamp").first()
         return try row?.decode(column: "stamp", as: Date?.self)?.timeIntervalSince1970 ?? 0
     }
 

@@ -40,16 +40,21 @@ struct ModelSearch {
 
     private func pageIDs(_ plan: Plan) async throws -> [UUID] {
         let criteria = plan.criteria
-        var from: SQLQueryString = "FROM models m"
+        var from = ListingSQL.from(alias: "m")
         var order: SQLQueryString
         var includeText = true
         switch criteria.sort {
         case .relevance where plan.isPostgres:
+            // The match becomes a join, as on SQLite: the rank needs the document's vector.
             let weights = Self.weights
+            from += """
+                 JOIN model_search_docs sd ON sd.model_id = m.id AND sd.search_vector @@ to_tsquery('simple', \(bind: plan.textQuery))
+                """
             order = """
                 ts_rank('{\(unsafeRaw: "\(weights.description),\(weights.creator),\(weights.tags),\(weights.title)")}',
-                        m.search_vector, to_tsquery('simple', \(bind: plan.textQuery)), 1) DESC
+                        sd.search_vector, to_tsquery('simple', \(bind: plan.textQuery)), 1) DESC
                 """
+            includeText = false
         case .relevance:
             // bm25 is only defined on rows of the full-text query itself, so the match becomes a join here.
             let weights = Self.weights
@@ -69,10 +74,7 @@ struct ModelSearch {
         case .priceDesc: order = "m.price_cents DESC"
         case .trending:
             let since = UTCDay.string(dayNumber: UTCDay.number(Date()) - 6)
-            from += """
-                 LEFT JOIN (SELECT model_id, SUM(downloads) * 3 + SUM(likes) * 2 + SUM(views) AS score
-                            FROM model_daily_stats WHERE day >= \(bind: since) GROUP BY model_id) tr ON tr.model_id = m.id
-                """
+            from += " " + EngagementSQL.leftJoinTrendingScore(alias: "tr", on: "m.id", sinceDay: since)
             order = "COALESCE(tr.score, 0) DESC"
         }
         let page = criteria.page
@@ -93,7 +95,7 @@ struct ModelSearch {
         let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COUNT(*) AS n FROM hits h", excluding: nil)
         let categoryArm = restricted("""
             SELECT 'category', top.slug, top.name, COUNT(*) FROM hits h
-            JOIN categories c ON c.id = h.category_id JOIN categories top ON top.id = COALESCE(c.parent_id, c.id)
+            \(CatalogueSQL.joinTopCategory(alias: "top", of: "h.category_id"))
             """, excluding: .category) + " GROUP BY top.slug, top.name"
         let licenseArm = restricted("SELECT 'license', h.license, '', COUNT(*) FROM hits h", excluding: .license) + " GROUP BY h.license"
         let formatValues = ModelSearchCriteria.formats.map { "SELECT '\(unsafeRaw: $0)' AS value" as SQLQueryString }
@@ -103,7 +105,7 @@ struct ModelSearch {
             excluding: .format) + " GROUP BY fmt.value"
         let rows = try await sql.raw("""
             WITH hits AS MATERIALIZED (
-                SELECT m.id, m.category_id, m.license, m.formats FROM models m WHERE \(plan.conditions(excludingFacets: true)))
+                SELECT m.id, m.category_id, m.license, m.formats \(ListingSQL.from(alias: "m")) WHERE \(plan.conditions(excludingFacets: true)))
             \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
             """).all()
         var total = 0
@@ -145,10 +147,7 @@ extension ModelSearch {
                 ? criteria.words.map { "'\($0)':*" }.joined(separator: " & ")
                 : criteria.words.map { "\"\($0)\"*" }.joined(separator: " ")
             if let slug = criteria.categorySlug {
-                let rows = try await sql.raw("""
-                    SELECT c.id FROM categories c LEFT JOIN categories p ON p.id = c.parent_id
-                    WHERE c.slug = \(bind: slug) OR p.slug = \(bind: slug)
-                    """).all()
+                let rows = try await sql.raw(CatalogueSQL.categoryIDs(underSlug: slug)).all()
                 guard !rows.isEmpty else { throw Problem.validation(field: "category", "no category has this slug") }
                 categoryIDs = try rows.map { try $0.decode(column: "id", as: UUID.self) }
             } else {
@@ -161,16 +160,16 @@ extension ModelSearch {
             var parts: [SQLQueryString] = []
             switch criteria.scope {
             case .catalogue:
-                parts.append("m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL")
+                parts.append(ListingSQL.isListed("m"))
             case .creator(let ownerID):
-                parts.append("m.owner_id = \(bind: ownerID) AND m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL")
+                parts.append("m.owner_id = \(bind: ownerID) AND \(ListingSQL.isListed("m"))")
             case .owner(let ownerID, let status):
                 parts.append("m.owner_id = \(bind: ownerID) AND m.deleted_at IS NULL")
                 if let status { parts.append("m.status = \(bind: status.rawValue)") }
             }
             if includeText, !criteria.words.isEmpty {
                 if isPostgres {
-                    parts.append("m.search_vector @@ to_tsquery('simple', \(bind: textQuery))")
+                    parts.append("m.id IN (SELECT sd.model_id FROM model_search_docs sd WHERE sd.search_vector @@ to_tsquery('simple', \(bind: textQuery)))")
                 } else {
                     parts.append("""
                         m.id IN (SELECT d.model_id FROM models_fts JOIN model_search_docs d ON d.doc_id = models_fts.rowid
@@ -180,10 +179,7 @@ extension ModelSearch {
             }
             if !excludingFacets { parts += facetFilters(on: "m", excluding: nil) }
             for tag in criteria.tags {
-                parts.append("""
-                    EXISTS (SELECT 1 FROM model_tags mt JOIN tags t ON t.id = mt.tag_id
-                            WHERE mt.model_id = m.id AND t.name = \(bind: tag))
-                    """)
+                parts.append(CatalogueSQL.hasTag(named: tag, modelIDColumn: "m.id"))
             }
             if let free = criteria.free { parts.append(free ? "m.price_cents = 0" : "m.price_cents > 0") }
             if let value = criteria.minPrice { parts.append("m.price_cents >= \(bind: value)") }
@@ -194,7 +190,7 @@ extension ModelSearch {
             if let value = criteria.rigged { parts.append("m.rigged = \(bind: value)") }
             if let value = criteria.featured { parts.append("m.featured = \(bind: value)") }
             if let key = criteria.creatorKey {
-                parts.append(key.isEmpty ? "1 = 0" : "m.owner_id IN (SELECT u.id FROM users u WHERE u.username_key = \(bind: key))")
+                parts.append(key.isEmpty ? "1 = 0" : "m.owner_id IN (\(UserReads.ids(usernameKey: key)))")
             }
             return parts.joined(separator: " AND ")
         }

@@ -52,7 +52,8 @@ enum SearchWords {
 /// that changes a model's title, description or tags, and `refresh(ownerID:on:)` when a user's username or
 /// display name changes.
 ///
-/// - PostgreSQL: `models.search_vector`, weighted title A, tags B, creator C, description D, under a GIN index.
+/// - PostgreSQL: `model_search_docs.search_vector`, one row per model, weighted title A, tags B, creator C,
+///   description D, under a GIN index.
 /// - SQLite: the FTS5 table `models_fts(title, tags, creator, description)`, whose rowid is the `doc_id` that
 ///   `model_search_docs` assigns each model, so a refresh replaces one row by key instead of scanning the table.
 enum ModelSearchIndex {
@@ -100,21 +101,19 @@ enum ModelSearchIndex {
     }
 
     private static func documents(where condition: SQLQueryString, on sql: any SQLDatabase) async throws -> [Document] {
-        let tagList: SQLQueryString = sql.dialect.name == "postgresql"
-            ? "string_agg(t.name, ' ')" : "group_concat(t.name, ' ')"
         let rows = try await sql.raw("""
-            SELECT m.id, m.title, m.description, u.username, u.display_name,
-                   (SELECT \(tagList) FROM model_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.model_id = m.id) AS tag_list
-            FROM models m JOIN users u ON u.id = m.owner_id
+            SELECT m.id, m.title, m.description, \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")),
+                   \(CatalogueSQL.tagNames(ofModel: "m.id", on: sql)) AS tag_list
+            \(ListingSQL.from(alias: "m")) \(UserReads.join(alias: "u", on: "m.owner_id"))
             WHERE \(condition)
             """).all()
         return try rows.map { row in
-            Document(
+            let creator = try UserSummaryColumns.Row(from: row, prefix: "u_")
+            return Document(
                 modelID: try row.decode(column: "id", as: UUID.self),
                 title: SearchWords.document(try row.decode(column: "title", as: String.self)),
                 tags: SearchWords.document(try row.decode(column: "tag_list", as: String?.self) ?? ""),
-                creator: SearchWords.document(
-                    try row.decode(column: "username", as: String.self) + " " + row.decode(column: "display_name", as: String.self)),
+                creator: SearchWords.document(creator.username + " " + creator.displayName),
                 description: SearchWords.document(try row.decode(column: "description", as: String.self)))
         }
     }
@@ -126,11 +125,12 @@ enum ModelSearchIndex {
                 "(\(bind: document.modelID), \(bind: document.title), \(bind: document.tags), \(bind: document.creator), \(bind: document.description))"
             }
             try await sql.raw("""
-                UPDATE models AS m SET search_vector =
+                INSERT INTO model_search_docs (model_id, search_vector)
+                SELECT v.id,
                     setweight(to_tsvector('simple', v.title), 'A') || setweight(to_tsvector('simple', v.tags), 'B') ||
                     setweight(to_tsvector('simple', v.creator), 'C') || setweight(to_tsvector('simple', v.description), 'D')
                 FROM (VALUES \(values.joined(separator: ", "))) AS v(id, title, tags, creator, description)
-                WHERE m.id = v.id
+                ON CONFLICT (model_id) DO UPDATE SET search_vector = excluded.search_vector
                 """).run()
         } else {
             let ids = documents.map(\.modelID)

@@ -25,31 +25,28 @@ struct RelatedModels {
     /// `source` must already be known visible to the caller (`ModelAccess.visible`).
     func list(for source: ModelAsset, limit: Int) async throws -> [Components.Schemas.ModelSummary] {
         let sourceID = try source.requireID()
-        let tagIDs = try await sql.raw("SELECT tag_id FROM model_tags WHERE model_id = \(bind: sourceID)").all()
+        let tagIDs = try await sql.raw(CatalogueSQL.tagIDs(ofModel: sourceID)).all()
             .map { try $0.decode(column: "tag_id", as: UUID.self) }
-        let listed: SQLQueryString = "m.status = 'published' AND m.visibility = 'public' AND m.deleted_at IS NULL AND m.id <> \(bind: sourceID)"
+        let listed: SQLQueryString = "\(ListingSQL.isListed("m")) AND m.id <> \(bind: sourceID)"
         // Newest first within an arm: the order the `(tag_id, model_id)` and primary-key indexes already have, so
         // an arm stops after a few hundred rows instead of sorting every model with a popular tag.
         func arm(score: Int, join: SQLQueryString = "", where condition: SQLQueryString, newest: SQLQueryString = "m.id") -> SQLQueryString {
             """
-            SELECT * FROM (SELECT m.id, \(literal: score) AS score FROM models m \(join) WHERE \(condition) AND \(listed)
+            SELECT * FROM (SELECT m.id, \(literal: score) AS score \(ListingSQL.from(alias: "m")) \(join) WHERE \(condition) AND \(listed)
                            ORDER BY \(newest) DESC LIMIT \(literal: Self.candidatesPerArm)) a
             """
         }
         var arms = [arm(score: 2, where: "m.owner_id = \(bind: source.$owner.id)")]
         for tagID in tagIDs.prefix(10) {
-            arms.append(arm(score: 2, join: "JOIN model_tags mt ON mt.model_id = m.id", where: "mt.tag_id = \(bind: tagID)", newest: "mt.model_id"))
+            arms.append(arm(score: 2, join: CatalogueSQL.joinModelTags(alias: "mt", on: "m.id"), where: "mt.tag_id = \(bind: tagID)", newest: "mt.model_id"))
         }
         if let categoryID = source.$category.id {
             arms.append(arm(score: 3, where: "m.category_id = \(bind: categoryID)"))
-            arms.append(arm(score: 1, where: """
-                m.category_id IN (SELECT s.id FROM categories s JOIN categories c ON c.id = \(bind: categoryID)
-                                  WHERE s.id <> c.id AND (s.parent_id = COALESCE(c.parent_id, c.id) OR s.id = c.parent_id))
-                """))
+            arms.append(arm(score: 1, where: "m.category_id IN (\(CatalogueSQL.neighbourCategoryIDs(of: categoryID)))"))
         }
         let rows = try await sql.raw("""
             SELECT s.id FROM (SELECT id, SUM(score) AS score FROM (\(arms.joined(separator: " UNION ALL "))) c GROUP BY id) s
-            JOIN models m ON m.id = s.id
+            \(ListingSQL.join(alias: "m", on: "s.id"))
             ORDER BY s.score DESC, m.like_count DESC, m.id DESC LIMIT \(literal: limit)
             """).all()
         let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }

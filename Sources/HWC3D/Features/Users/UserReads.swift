@@ -17,6 +17,25 @@ enum UserReads {
     static func join(alias: String, on userIDColumn: String) -> SQLQueryString {
         "JOIN users \(unsafeRaw: alias) ON \(unsafeRaw: alias).id = \(unsafeRaw: userIDColumn)"
     }
+
+    /// One person by id, whatever the account's status (admin views, a model's creator); one statement.
+    static func user(id: UUID, on database: any Database) async throws -> User? {
+        let sql = database.sql
+        let row = try await sql.raw("SELECT * FROM users WHERE id = \(bind: id)").first()
+        return try row.map { try UserRow(from: $0).model() }
+    }
+
+    /// A subquery listing the id of the account with this username key (none: no such account), for filters
+    /// such as "models by this creator".
+    static func ids(usernameKey: String) -> SQLQueryString {
+        "SELECT u.id FROM users u WHERE u.username_key = \(bind: usernameKey)"
+    }
+
+    /// True when the user joined under `alias` (see `join(alias:on:)`) may be shown to others: not suspended,
+    /// not erased.
+    static func isActive(_ alias: String) -> SQLQueryString {
+        "\(unsafeRaw: alias).status = 'active'"
+    }
 }
 
 /// A `users` row as stored, column for column.

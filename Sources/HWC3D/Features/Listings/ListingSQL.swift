@@ -1,0 +1,36 @@
+import Foundation
+import SQLKit
+
+/// SQL pieces over `models` for the one-statement reads of other features (search, related models, category and
+/// tag counts, engagement counters), so they never name Listings' table nor restate what "listed" means. The reader
+/// may still refer to the model's columns through the alias it chose, for its own filters and sorts.
+enum ListingSQL {
+    /// `FROM models <alias>`.
+    static func from(alias: String) -> SQLQueryString {
+        "FROM models \(unsafeRaw: alias)"
+    }
+
+    /// `JOIN models <alias> ON <alias>.id = <modelIDColumn>`.
+    static func join(alias: String, on modelIDColumn: String) -> SQLQueryString {
+        "JOIN models \(unsafeRaw: alias) ON \(unsafeRaw: alias).id = \(unsafeRaw: modelIDColumn)"
+    }
+
+    /// `LEFT JOIN` of the listed models filed in the category whose id is in `categoryIDColumn` (no row: none).
+    static func leftJoinListed(alias: String, inCategory categoryIDColumn: String) -> SQLQueryString {
+        "LEFT JOIN models \(unsafeRaw: alias) ON \(unsafeRaw: alias).category_id = \(unsafeRaw: categoryIDColumn) AND \(isListed(alias))"
+    }
+
+    /// True for a model anyone may find in the catalogue: published, public, not deleted (`ModelAsset.isListed`).
+    static func isListed(_ alias: String) -> SQLQueryString {
+        "\(unsafeRaw: alias).status = 'published' AND \(unsafeRaw: alias).visibility = 'public' AND \(unsafeRaw: alias).deleted_at IS NULL"
+    }
+
+    /// The current value of one counter of one model, as a scalar subquery (NULL when there is no such model).
+    static func counterValue(_ counter: ModelCounters.Counter, of modelID: UUID) -> SQLQueryString {
+        "(SELECT \(unsafeRaw: counter.rawValue) FROM models WHERE id = \(bind: modelID))"
+    }
+
+    /// The newest change to any model (`updated_at`, which every write path and `ModelCounters.touch` move), as a
+    /// scalar subquery; NULL for an empty catalogue. One probe of the `updated_at` index.
+    static let lastChange: SQLQueryString = "(SELECT MAX(updated_at) FROM models)"
+}
