@@ -77,6 +77,9 @@ public struct Settings: Sendable {
     public var trustProxy: Bool
     /// PostgreSQL connections per event loop (there is one loop per core).
     public var databasePoolSize: Int
+    /// SQLite's read-only connections beside its one writer (`DATABASE_READ_POOL_SIZE`, default one per core):
+    /// how many reads may run at once. PostgreSQL ignores it.
+    public var databaseReadPoolSize: Int = System.coreCount
     /// `STORAGE`: a local directory (default) or an S3-compatible bucket; see `Settings.S3` (StorageSettings.swift).
     public var storage: StorageKind = .local
     public var s3: S3? = nil
@@ -242,6 +245,7 @@ public struct Settings: Sendable {
             runJobWorker: try env.boolean("JOB_WORKER", default: true),
             trustProxy: try env.boolean("TRUST_PROXY", default: false),
             databasePoolSize: try env.integer("DATABASE_POOL_SIZE", default: 8, range: 1...100),
+            databaseReadPoolSize: try env.integer("DATABASE_READ_POOL_SIZE", default: System.coreCount, range: 1...64),
             storage: storage,
             s3: s3,
             // S3 refuses presigned URLs valid for more than 7 days.

@@ -6,7 +6,6 @@ import Logging
 import MeshInspector
 import NIOConcurrencyHelpers
 import OpenAPIRuntime
-import OpenAPIVapor
 import Vapor
 
 /// Wires the application from validated settings: database, services, middleware, routes and the job worker.
@@ -30,9 +29,23 @@ public func configure(_ app: Application, settings: Settings) async throws {
                 base: DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: settings.sqlLogLevel).make(),
                 eventLoop: app.eventLoopGroup.next()),
             as: .sqlite)
+        // Reads that need no uncommitted data (`req.reads`) go to read-only connections beside the writer, so they
+        // run in parallel with each other and with writes (issue #11).
+        app.databases.use(
+            SQLiteReadPoolConfiguration(
+                path: path, connections: settings.databaseReadPoolSize, eventLoop: app.eventLoopGroup.next(),
+                requestTimeout: .seconds(30), sqlLogLevel: settings.sqlLogLevel),
+            as: .sqliteReads, isDefault: false)
     case .postgres(let url):
         app.databases.use(
             try .postgres(url: url, maxConnectionsPerEventLoop: settings.databasePoolSize, sqlLogLevel: settings.sqlLogLevel), as: .psql)
+    }
+    if case .sqlite = settings.database {
+        let sql = app.db.sql
+        // WAL lets readers (the read pool, backups, the CLI) proceed while the server writes. Set before anything
+        // reads, so no reader ever holds the lock a rollback journal would make the writer wait for.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+        try await sql.raw("PRAGMA busy_timeout=5000").run()
     }
     Migrations.register(in: app)
 
@@ -95,12 +108,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
             app.logger.info("database migrated", metadata: ["migrations applied": "\(pending)"])
         }
     }
-    if case .sqlite = settings.database {
-        let sql = app.db.sql
-        // WAL lets readers of other processes (backups, the CLI) proceed while the server writes.
-        try await sql.raw("PRAGMA journal_mode=WAL").run()
-        try await sql.raw("PRAGMA busy_timeout=5000").run()
-    }
     // Only the server works the queue: a command (seed-demo, ledger-check, migrate…) that exits would cancel a job
     // half-way, and the commands that need jobs run them themselves.
     let command = app.environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
@@ -110,7 +117,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 }
 
 func routes(_ app: Application, services: AppServices) throws {
-    let transport = VaporTransport(routesBuilder: app)
+    let transport = ContractTransport(routes: app)
     let policies = try RoutePolicies.fromContract()
     // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
     try APIHandler(services: services).registerHandlers(

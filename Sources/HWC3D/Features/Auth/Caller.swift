@@ -84,7 +84,7 @@ extension Request {
             }
         }
         let now = Date()
-        guard let record = try await SessionReads.caller(sessionID: sessionID, on: db),
+        guard let record = try await SessionReads.caller(sessionID: sessionID, on: reads),
             record.session.$user.id == userID, record.session.isActive(at: now)
         else {
             throw Problem.invalidToken("The session has ended; sign in again.")

@@ -10,7 +10,7 @@ extension APIHandler {
 
     func listCategories(_ input: Operations.ListCategories.Input) async throws -> Operations.ListCategories.Output {
         let req = try request
-        let tree = try await CatalogueReads(database: req.db).categoryTree()
+        let tree = try await CatalogueReads(database: req.reads).categoryTree()
         let items: [Components.Schemas.Category] = tree.map { root in
             .init(
                 id: root.id.uuidString.lowercased(), slug: root.slug, name: root.name, modelCount: root.modelCount,
@@ -23,7 +23,7 @@ extension APIHandler {
 
     func listTags(_ input: Operations.ListTags.Input) async throws -> Operations.ListTags.Output {
         let req = try request
-        let tags = try await CatalogueReads(database: req.db).popularTags(prefix: input.query.q, limit: input.query.limit)
+        let tags = try await CatalogueReads(database: req.reads).popularTags(prefix: input.query.q, limit: input.query.limit)
         return .ok(.init(
             headers: .init(cacheControl: Self.catalogueCacheControl),
             body: .json(.init(items: tags.map { .init(name: $0.name, modelCount: $0.modelCount) }))))

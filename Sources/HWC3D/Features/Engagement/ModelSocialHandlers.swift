@@ -24,8 +24,8 @@ extension APIHandler {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
         // `visible`: a model that stopped being published keeps its likes, and its owner may still read them.
-        let model = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.db)
-        let result = try await ModelLikeService(database: req.db).likers(modelID: model.id!, page: page)
+        let model = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.reads)
+        let result = try await ModelLikeService(database: req.reads).likers(modelID: model.id!, page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
     }
@@ -33,8 +33,8 @@ extension APIHandler {
     func listModelComments(_ input: Operations.ListModelComments.Input) async throws -> Operations.ListModelComments.Output {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let model = try await ModelAccess.interactive(input.path.id, caller: try optionalCaller, on: req.db)
-        let result = try await ModelCommentService(database: req.db).page(modelID: model.id!, page: page)
+        let model = try await ModelAccess.interactive(input.path.id, caller: try optionalCaller, on: req.reads)
+        let result = try await ModelCommentService(database: req.reads).page(modelID: model.id!, page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total)))))
     }
@@ -82,7 +82,7 @@ extension APIHandler {
     func getModelStats(_ input: Operations.GetModelStats.Input) async throws -> Operations.GetModelStats.Output {
         let req = try request
         let caller = try signedIn
-        let report = try await ModelStatsService(database: req.db).report(input.path.id, caller: caller, days: input.query.days)
+        let report = try await ModelStatsService(database: req.reads).report(input.path.id, caller: caller, days: input.query.days)
         return .ok(.init(body: .json(.init(
             modelId: report.modelID.uuidString.lowercased(),
             days: report.days.map { .init(date: $0.day, views: $0.views, downloads: $0.downloads, likes: $0.likes, sales: $0.sales) },

@@ -8,7 +8,7 @@ extension APIHandler {
     func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output {
         let req = try request
         let caller = try signedIn
-        return .ok(.init(body: .json(try await CartService(services: services, database: req.db).cart(for: caller.userID))))
+        return .ok(.init(body: .json(try await CartService(services: services, database: req.reads).cart(for: caller.userID))))
     }
 
     func clearCart(_ input: Operations.ClearCart.Input) async throws -> Operations.ClearCart.Output {
@@ -54,41 +54,41 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let query = PaymentTransaction.query(on: req.db).filter(\.$buyer.$id == caller.userID)
+        let query = PaymentTransaction.query(on: req.reads).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
             .range(page.rows).all()
         return .ok(.init(body: .json(.init(
-            items: try await TransactionViews.transactions(rows, on: req.db, settings: services.settings), meta: page.meta(total: total)))))
+            items: try await TransactionViews.transactions(rows, on: req.reads, settings: services.settings), meta: page.meta(total: total)))))
     }
 
     func getTransaction(_ input: Operations.GetTransaction.Input) async throws -> Operations.GetTransaction.Output {
         let req = try request
         let caller = try signedIn
         let id = try Self.uuid(input.path.id, notFound: "The transaction")
-        guard let transaction = try await PaymentTransaction.find(id, on: req.db), transaction.$buyer.id == caller.userID else {
+        guard let transaction = try await PaymentTransaction.find(id, on: req.reads), transaction.$buyer.id == caller.userID else {
             throw Problem.notFound("The transaction")
         }
-        return .ok(.init(body: .json(try await TransactionViews.transaction(transaction, on: req.db, settings: services.settings))))
+        return .ok(.init(body: .json(try await TransactionViews.transaction(transaction, on: req.reads, settings: services.settings))))
     }
 
     func listPurchases(_ input: Operations.ListPurchases.Input) async throws -> Operations.ListPurchases.Output {
         let req = try request
         let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let query = Purchase.query(on: req.db).filter(\.$buyer.$id == caller.userID)
+        let query = Purchase.query(on: req.reads).filter(\.$buyer.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
             .range(page.rows).all()
         return .ok(.init(body: .json(.init(
-            items: try await TransactionViews.purchases(rows, on: req.db, settings: services.settings), meta: page.meta(total: total)))))
+            items: try await TransactionViews.purchases(rows, on: req.reads, settings: services.settings), meta: page.meta(total: total)))))
     }
 
     func getPurchase(_ input: Operations.GetPurchase.Input) async throws -> Operations.GetPurchase.Output {
         let req = try request
         let caller = try signedIn
-        let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.db)
-        return .ok(.init(body: .json(try await TransactionViews.purchases([purchase], on: req.db, settings: services.settings)[0])))
+        let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.reads)
+        return .ok(.init(body: .json(try await TransactionViews.purchases([purchase], on: req.reads, settings: services.settings)[0])))
     }
 
     func requestRefund(_ input: Operations.RequestRefund.Input) async throws -> Operations.RequestRefund.Output {
@@ -104,20 +104,20 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        return .ok(.init(body: .json(try await SellerReads(services: services, database: req.db).sales(sellerID: caller.userID, page: page))))
+        return .ok(.init(body: .json(try await SellerReads(services: services, database: req.reads).sales(sellerID: caller.userID, page: page))))
     }
 
     func getEarnings(_ input: Operations.GetEarnings.Input) async throws -> Operations.GetEarnings.Output {
         let req = try request
         let caller = try signedIn
-        return .ok(.init(body: .json(try await SellerReads(services: services, database: req.db).earnings(sellerID: caller.userID))))
+        return .ok(.init(body: .json(try await SellerReads(services: services, database: req.reads).earnings(sellerID: caller.userID))))
     }
 
     func listPayouts(_ input: Operations.ListPayouts.Input) async throws -> Operations.ListPayouts.Output {
         let req = try request
         let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let query = Payout.query(on: req.db).filter(\.$seller.$id == caller.userID)
+        let query = Payout.query(on: req.reads).filter(\.$seller.$id == caller.userID)
         let total = try await query.count()
         let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
             .range(page.rows).all()

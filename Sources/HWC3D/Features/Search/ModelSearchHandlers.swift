@@ -22,7 +22,7 @@ extension APIHandler {
     /// public page. Unknown, suspended and erased accounts answer 404.
     func listUserModels(_ input: Operations.ListUserModels.Input) async throws -> Operations.ListUserModels.Output {
         let req = try request
-        let user = try await UserService(services: services, database: req.db).findPublic(username: input.path.username)
+        let user = try await UserService(services: services, database: req.reads).findPublic(username: input.path.username)
         let caller = try optionalCaller
         let criteria = try ModelSearchCriteria.creatorPage(
             userID: try user.requireID(), isOwner: caller?.userID == user.id, status: input.query.status,
@@ -32,14 +32,14 @@ extension APIHandler {
     }
 
     private func search(_ criteria: ModelSearchCriteria, on req: Request) async throws -> ModelSearch.Result {
-        try await ModelSearch(sql: req.db.sql, settings: services.settings).run(criteria)
+        try await ModelSearch(sql: req.reads.sql, settings: services.settings).run(criteria)
     }
 
     func listRelatedModels(_ input: Operations.ListRelatedModels.Input) async throws -> Operations.ListRelatedModels.Output {
         let req = try request
         let limit = try RelatedModels.validatedLimit(input.query.limit)
-        let source = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.db)
-        let items = try await RelatedModels(sql: req.db.sql, settings: services.settings).list(for: source, limit: limit)
+        let source = try await ModelAccess.visible(input.path.id, caller: try optionalCaller, on: req.reads)
+        let items = try await RelatedModels(sql: req.reads.sql, settings: services.settings).list(for: source, limit: limit)
         return .ok(.init(body: .json(.init(items: items))))
     }
 }

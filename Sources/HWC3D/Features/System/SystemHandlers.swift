@@ -52,7 +52,7 @@ extension APIHandler {
         if let failed = try? await services.jobs.failedCount(database: req.db) { Metrics.jobsFailed.set(Double(failed)) }
         if let pending = try? await Outbox.pendingCount(on: req.db) { Metrics.outboxPending.set(Double(pending)) }
         switch services.settings.database {
-        case .sqlite: Metrics.databasePoolMax.set(Double(1))
+        case .sqlite: Metrics.databasePoolMax.set(Double(1 + services.settings.databaseReadPoolSize))
         case .postgres: Metrics.databasePoolMax.set(Double(services.settings.databasePoolSize * System.coreCount))
         }
         return .ok(.init(body: .plainText(HTTPBody(Metrics.exposition()))))

@@ -89,7 +89,7 @@ extension APIHandler {
     func searchUsers(_ input: Operations.SearchUsers.Input) async throws -> Operations.SearchUsers.Output {
         let req = try request
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let result = try await UserService(services: services, database: req.db).search(
+        let result = try await UserService(services: services, database: req.reads).search(
             q: input.query.q, sort: input.query.sort.flatMap { UserService.SearchSort(rawValue: $0.rawValue) },
             page: page)
         return .ok(.init(body: .json(.init(
@@ -98,7 +98,7 @@ extension APIHandler {
 
     func getUserProfile(_ input: Operations.GetUserProfile.Input) async throws -> Operations.GetUserProfile.Output {
         let req = try request
-        let service = UserService(services: services, database: req.db)
+        let service = UserService(services: services, database: req.reads)
         let user = try await service.findPublic(username: input.path.username)
         var following = false
         if let caller = try optionalCaller, caller.userID != user.id {
@@ -142,7 +142,7 @@ extension APIHandler {
     {
         let req = try request
         let page = try PageRequest(page: page, perPage: perPage)
-        let result = try await UserService(services: services, database: req.db)
+        let result = try await UserService(services: services, database: req.reads)
             .followList(of: username, direction: direction, page: page)
         return .init(items: result.items.map { .init($0, settings: services.settings) }, meta: page.meta(total: result.total))
     }
