@@ -13,4 +13,10 @@ enum EngagementSQL {
         ON \(unsafeRaw: alias).model_id = \(unsafeRaw: modelIDColumn)
         """
     }
+
+    /// True when `userID` likes the model whose id is in `modelIDColumn`: the detail page's `liked_by_me` in the
+    /// statement that reads the model.
+    static func isLiked(by userID: UUID, modelIDColumn: String) -> SQLQueryString {
+        "EXISTS (SELECT 1 FROM model_likes WHERE model_id = \(unsafeRaw: modelIDColumn) AND user_id = \(bind: userID))"
+    }
 }

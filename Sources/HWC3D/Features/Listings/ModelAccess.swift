@@ -8,8 +8,14 @@ enum ModelAccess {
     /// session holding `models.moderate`. `key` is the id or, when `allowSlug`, the slug.
     static func visible(_ key: String, caller: Caller?, on database: any Database, allowSlug: Bool = false) async throws -> ModelAsset {
         guard let model = try await find(key, on: database, allowSlug: allowSlug) else { throw notFound }
-        if model.isPubliclyReachable { return model }
-        if let caller, try await canSeeAnything(caller, model: model, on: database) { return model }
+        try await requireVisible(model, to: caller, on: database)
+        return model
+    }
+
+    /// The rule of `visible` for a model already read (the detail page reads it with its creator in one statement).
+    static func requireVisible(_ model: ModelAsset, to caller: Caller?, on database: any Database) async throws {
+        if model.isPubliclyReachable { return }
+        if let caller, try await canSeeAnything(caller, model: model, on: database) { return }
         throw notFound
     }
 

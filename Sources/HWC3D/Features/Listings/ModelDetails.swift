@@ -9,19 +9,67 @@ struct ModelDetails {
     let services: AppServices
     let database: any Database
 
+    /// The model page, `key` being an id or a slug: the model, its creator, its category and what the caller has
+    /// to do with it (liked, bought) in one statement, then its files and its images. The model read here is for
+    /// reading only (see `ModelRow`).
+    func page(_ key: String, for caller: Caller?) async throws -> Components.Schemas.Model {
+        let keyCondition: SQLQueryString
+        if let id = UUID(uuidString: key) {
+            keyCondition = "m.id = \(bind: id)"
+        } else if key.count <= 200 {
+            keyCondition = "m.slug = \(bind: key.lowercased())"
+        } else {
+            throw ModelAccess.notFound
+        }
+        let callerColumns: SQLQueryString = if let caller {
+            "\(EngagementSQL.isLiked(by: caller.userID, modelIDColumn: "m.id")) AS liked_by_me, \(PurchaseSQL.isOwned(by: caller.userID, modelIDColumn: "m.id")) AS purchased"
+        } else {
+            "FALSE AS liked_by_me, FALSE AS purchased"
+        }
+        guard let row = try await database.sql.raw("""
+            SELECT \(ModelRow.columns("m")), \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")),
+                   \(CatalogueSQL.categoryRefColumns(from: "c", prefix: "c_")), \(callerColumns)
+            \(ListingSQL.from(alias: "m"))
+            \(UserReads.join(alias: "u", on: "m.owner_id"))
+            \(CatalogueSQL.leftJoinCategory(alias: "c", on: "m.category_id"))
+            WHERE \(keyCondition)
+            """).first()
+        else { throw ModelAccess.notFound }
+        let model = try ModelRow.model(from: row)
+        try await ModelAccess.requireVisible(model, to: caller, on: database)
+        return try await render(
+            model, for: caller, creator: UserSummaryColumns.Row(from: row, prefix: "u_"),
+            category: CatalogueSQL.categoryRef(from: row, prefix: "c_"),
+            liked: try row.decode(column: "liked_by_me", as: Bool.self), purchased: try row.decode(column: "purchased", as: Bool.self))
+    }
+
+    /// The page of a model the caller just changed (create, edit, submit), read the plain way.
     func load(_ model: ModelAsset, for caller: Caller?) async throws -> Components.Schemas.Model {
         let modelID = try model.requireID()
         guard let owner = try await UserReads.user(id: model.$owner.id, on: database) else { throw ModelAccess.notFound }
         var categoryRef: Components.Schemas.CategoryRef?
         if let categoryID = model.$category.id { categoryRef = try await CatalogueReads(database: database).categoryRef(id: categoryID) }
-        let fileViews = try await ModelFileReads.files(of: modelID, on: database)
-        let images = try await ModelImageService.images(of: modelID, on: database.sql)
+        var liked = false
+        if let caller { liked = try await ModelLikeService(database: database).isLiked(modelID: modelID, userID: caller.userID) }
+        var purchased = false
+        if let caller { purchased = try await Purchase.owns(buyerID: caller.userID, modelID: modelID, on: database) }
+        return try await render(
+            model, for: caller, creator: UserSummaryColumns.Row(owner), category: categoryRef, liked: liked, purchased: purchased)
+    }
+
+    private func render(
+        _ model: ModelAsset, for caller: Caller?, creator owner: UserSummaryColumns.Row, category categoryRef: Components.Schemas.CategoryRef?,
+        liked: Bool, purchased: Bool
+    ) async throws -> Components.Schemas.Model {
+        let modelID = try model.requireID()
+        // Independent reads, sent together: the page waits for the slower one, not for both in turn.
+        async let filesRead = ModelFileReads.files(of: modelID, on: database)
+        async let imagesRead = ModelImageService.images(of: modelID, on: database.sql)
+        let (fileViews, images) = try await (filesRead, imagesRead)
         let isMine = caller?.userID == model.$owner.id
         let privileged: Bool
         if let caller, !isMine { privileged = try await ModelAccess.isModerator(caller, on: database) } else { privileged = isMine }
-        var liked = false
-        if let caller { liked = try await ModelLikeService(database: database).isLiked(modelID: modelID, userID: caller.userID) }
-        let entitlement = try await ModelEntitlement.check(model, caller: caller, on: database)
+        let entitlement = try await ModelEntitlement.check(model, caller: caller, purchased: purchased, on: database)
         let settings = services.settings
         let imageViews = images.map { Components.Schemas.ModelImage($0, isCover: $0.id == model.coverImageID, settings: settings) }
         let counters = Components.Schemas.ModelCounters(

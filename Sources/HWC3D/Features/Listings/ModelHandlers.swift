@@ -20,8 +20,7 @@ extension APIHandler {
     func getModel(_ input: Operations.GetModel.Input) async throws -> Operations.GetModel.Output {
         let req = try request
         let caller = try optionalCaller
-        let model = try await ModelAccess.visible(input.path.id, caller: caller, on: req.db, allowSlug: true)
-        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(model, for: caller))))
+        return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.reads).page(input.path.id, for: caller))))
     }
 
     func updateModel(_ input: Operations.UpdateModel.Input) async throws -> Operations.UpdateModel.Output {

@@ -14,12 +14,13 @@ enum ModelEntitlement: Equatable {
 
     var allowsDownload: Bool { [.owner, .free, .purchased, .moderator].contains(self) }
 
-    static func check(_ model: ModelAsset, caller: Caller?, on database: any Database) async throws -> ModelEntitlement {
+    /// `purchased`: whether the caller holds an active purchase, when the caller already knows (nil: look it up).
+    static func check(_ model: ModelAsset, caller: Caller?, purchased: Bool? = nil, on database: any Database) async throws -> ModelEntitlement {
         if let caller, caller.userID == model.$owner.id { return .owner }
         // Buyers keep access after the owner archives, unlists or deletes a model; a takedown ends it for everyone.
-        if let caller, model.lifecycle != .takenDown,
-            try await Purchase.owns(buyerID: caller.userID, modelID: model.requireID(), on: database) {
-            return .purchased
+        if let caller, model.lifecycle != .takenDown {
+            let owns = if let purchased { purchased } else { try await Purchase.owns(buyerID: caller.userID, modelID: model.requireID(), on: database) }
+            if owns { return .purchased }
         }
         guard model.lifecycle == .published, model.deletedAt == nil else {
             if let caller, try await ModelAccess.isModerator(caller, on: database) { return .moderator }

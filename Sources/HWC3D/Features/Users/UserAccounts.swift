@@ -56,20 +56,27 @@ struct UserAccounts: Sendable {
         return user
     }
 
+    // The changes below write their own column only: a `User` may come from a column-by-column read that marks
+    // every field changed, and writing the whole row back would put stale counters over concurrent follows.
+
     func markEmailVerified(_ user: User, at date: Date = Date()) async throws {
         guard user.emailVerifiedAt == nil else { return }
+        try await row(of: user).set(\.$emailVerifiedAt, to: date).update()
         user.emailVerifiedAt = date
-        try await user.update(on: database)
     }
 
     /// A nil hash leaves the account without a password (it signs in through a linked provider only).
     func setPasswordHash(_ hash: String?, of user: User) async throws {
+        try await row(of: user).set(\.$passwordHash, to: hash).update()
         user.passwordHash = hash
-        try await user.update(on: database)
     }
 
     func recordSignIn(_ user: User, at date: Date) async throws {
+        try await row(of: user).set(\.$lastLoginAt, to: date).update()
         user.lastLoginAt = date
-        try await user.save(on: database)
+    }
+
+    private func row(of user: User) throws -> QueryBuilder<User> {
+        User.query(on: database).filter(\.$id == (try user.requireID()))
     }
 }

@@ -39,8 +39,7 @@ struct UserMedia: Sendable {
         try await services.storage.put(encoded, key: key, contentType: "image/webp")
         let previous = kind == .avatars ? user.avatarKey : user.bannerKey
         do {
-            if kind == .avatars { user.avatarKey = key } else { user.bannerKey = key }
-            try await user.update(on: database)
+            try await setKey(key, kind: kind, of: user)
         } catch {
             // The row did not change: the new file must not linger.
             try? await services.storage.delete(key: key)
@@ -50,10 +49,21 @@ struct UserMedia: Sendable {
         return user
     }
 
+    /// One column written, not the whole row: the caller's copy may be older than the counters in the database.
+    private func setKey(_ key: String?, kind: Kind, of user: User) async throws {
+        let query = User.query(on: database).filter(\.$id == (try user.requireID()))
+        if kind == .avatars {
+            try await query.set(\.$avatarKey, to: key).update()
+            user.avatarKey = key
+        } else {
+            try await query.set(\.$bannerKey, to: key).update()
+            user.bannerKey = key
+        }
+    }
+
     func remove(kind: Kind, for user: User) async throws -> User {
         let previous = kind == .avatars ? user.avatarKey : user.bannerKey
-        if kind == .avatars { user.avatarKey = nil } else { user.bannerKey = nil }
-        try await user.update(on: database)
+        try await setKey(nil, kind: kind, of: user)
         if let previous { try? await services.storage.delete(key: previous) }
         return user
     }

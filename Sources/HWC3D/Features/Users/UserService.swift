@@ -27,7 +27,11 @@ struct UserService: Sendable {
         "website", "twitch", "tiktok", "mastodon", "bluesky",
     ]
 
-    func update(_ user: User, with changes: ProfileChanges) async throws -> User {
+    func update(_ caller: User, with changes: ProfileChanges) async throws -> User {
+        // Read afresh through Fluent so only the changed columns are written: the caller's copy came from a
+        // column-by-column read that marks every field changed, and writing it back would put stale counters over
+        // follows that landed meanwhile.
+        guard let user = try await User.find(caller.requireID(), on: database) else { throw Problem.notFound("The account") }
         var errors: [Problem.FieldError] = []
         let displayName = changes.displayName.map {
             TextInput.clean($0, field: "display_name", shape: .singleLine, length: 1...80, errors: &errors)
