@@ -25,11 +25,17 @@ struct CartService {
     }
 
     static func refusal(for model: ModelAsset, buyerID: UUID, currency: String, on database: any Database) async throws -> Refusal? {
+        if let refusal = refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency) { return refusal }
+        if try await Purchase.owns(buyerID: buyerID, modelID: model.requireID(), on: database) { return .alreadyOwned }
+        return nil
+    }
+
+    /// The rules that need no query; ownership is the caller's to check, one model or a whole cart at once.
+    private static func refusalBeforeOwnership(for model: ModelAsset, buyerID: UUID, currency: String) -> Refusal? {
         if model.$owner.id == buyerID { return .ownModel }
         guard model.isPubliclyReachable else { return .unavailable }
         if model.priceCents <= 0 { return .free }
         guard model.currency == currency else { return .unavailable }
-        if try await Purchase.owns(buyerID: buyerID, modelID: model.requireID(), on: database) { return .alreadyOwned }
         return nil
     }
 
@@ -80,15 +86,30 @@ struct CartService {
     func lines(for buyerID: UUID, on db: (any Database)? = nil) async throws -> [Line] {
         let db = db ?? database
         let items = try await CartItem.query(on: db).filter(\.$user.$id == buyerID).sort(\.$createdAt).sort(\.$id).all()
+        guard !items.isEmpty else { return [] }
         let models = try await ModelAccess.models(items.map { $0.$model.id }, on: db)
+        // One query for the whole cart, not one per line (issue 11: checkout and every cart view read all lines).
+        let owned = try await Self.ownedModelIDs(buyerID: buyerID, among: items.map { $0.$model.id }, on: db)
+        let currency = services.settings.payments.currency
         var lines: [Line] = []
         for item in items {
             // The foreign key keeps a cart's models in existence; a missing one is skipped, not a crash.
             guard let model = models[item.$model.id] else { continue }
-            let refusal = try await Self.refusal(for: model, buyerID: buyerID, currency: services.settings.payments.currency, on: db)
+            let refusal = Self.refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency)
+                ?? (owned.contains(item.$model.id) ? .alreadyOwned : nil)
             lines.append(Line(item: item, model: model, refusal: refusal))
         }
         return lines
+    }
+
+    /// Which of `modelIDs` the buyer holds an active purchase of: `Purchase.owns` for many models in one query.
+    static func ownedModelIDs(buyerID: UUID, among modelIDs: [UUID], on database: any Database) async throws -> Set<UUID> {
+        guard !modelIDs.isEmpty else { return [] }
+        let purchases = try await Purchase.query(on: database)
+            .filter(\.$buyer.$id == buyerID).filter(\.$model.$id ~~ Array(Set(modelIDs)))
+            .filter(\.$status == Purchase.Status.active.rawValue)
+            .field(\.$model.$id).all()
+        return Set(purchases.map { $0.$model.id })
     }
 
     func cart(for buyerID: UUID) async throws -> Components.Schemas.Cart {

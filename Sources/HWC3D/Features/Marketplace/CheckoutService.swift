@@ -144,7 +144,7 @@ struct CheckoutService {
             }
             transaction.feeCents = fees
             try await transaction.create(on: db)
-            for item in items { try await item.create(on: db) }
+            try await items.create(on: db)
             try await record.attach(resourceID: transaction.requireID(), on: db)
             return (transaction, false, superseded)
         }

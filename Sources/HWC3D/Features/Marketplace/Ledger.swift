@@ -25,7 +25,7 @@ enum Ledger {
         }
         let group = UUID.v7(now: now)
         let day = UTCDay.string(now)
-        for line in lines where line.amountCents != 0 {
+        let entries = lines.filter { $0.amountCents != 0 }.map { line in
             let entry = LedgerEntry()
             entry.id = .v7(now: now)
             entry.groupID = group
@@ -42,8 +42,10 @@ enum Ledger {
             entry.availableAt = line.availableAt ?? now
             entry.day = day
             entry.createdAt = now
-            try await entry.create(on: database)
+            return entry
         }
+        // One INSERT for the whole group: a sale of n items is 2n + 1 lines.
+        if !entries.isEmpty { try await entries.create(on: database) }
         return group
     }
 

@@ -48,7 +48,11 @@ struct PaymentCompletion {
         transaction.captureReference = captureReference
 
         let items = try await TransactionItem.query(on: db).filter(\.$transaction.$id == transactionID).all()
-        try await RowLock.users(items.map { $0.$seller.id }, on: db)
+        // No seller locks here (issue 11): a sale only adds a held earning to each seller's balance and reads none,
+        // so it cannot make a payout or a reversal take money that is not there. Those read the balance under the
+        // seller's lock and see every sale committed before them. Locking sellers here queued every capture behind
+        // the busiest sellers' other captures: at 32 buyers this lock held 97% of PostgreSQL's statement time
+        // (mean wait 66 ms, up to 2.7 s).
         let settings = try await MarketplaceSettings.load(on: db)
         for item in items {
             // A model the buyer meanwhile owns through another payment is not granted twice; the sale still
