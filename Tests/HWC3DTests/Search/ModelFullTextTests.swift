@@ -131,7 +131,7 @@ struct ModelFullTextTests {
 
     // MARK: keeping the index current
 
-    @Test("the index follows title, tag and creator changes once refreshed, and rebuild restores a lost index")
+    @Test("the index follows title, tag and creator changes once refreshed; rebuild restores a lost index; settle vacuums and analyses it")
     func indexMaintenance() async throws {
         try await withServer { server in
             let bobAccount = try await server.register("bob")
@@ -176,6 +176,22 @@ struct ModelFullTextTests {
             // Rebuilding twice changes nothing.
             #expect(try await ModelSearchIndex.rebuild(on: db) == 1)
             #expect(try await get(server, "/api/v1/models?q=copper").titles == ["Copper lamp"])
+
+            // What `reindex-search` does after the rebuild: the index is vacuumed and analysed, and still answers.
+            try await ModelSearchIndex.settle(on: db)
+            if TestServer.usesPostgres {
+                _ = try await sql.raw("SELECT pg_stat_clear_snapshot()").all()
+                let row = try #require(try await sql.raw("""
+                    SELECT last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analysed
+                    FROM pg_stat_user_tables WHERE relname = 'model_search_docs'
+                    """).first())
+                #expect(try row.decode(column: "vacuumed", as: Bool.self))
+                #expect(try row.decode(column: "analysed", as: Bool.self))
+            } else {
+                let stats = try await sql.raw("SELECT COUNT(*) AS n FROM sqlite_stat1").first()?.decode(column: "n", as: Int.self)
+                #expect((stats ?? 0) > 0)
+            }
+            #expect(try await get(server, "/api/v1/models?q=copper vintage".replacingOccurrences(of: " ", with: "%20")).titles == ["Copper lamp"])
         }
     }
 }
