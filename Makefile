@@ -15,6 +15,8 @@ help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-15s %s\n", $$1, $$2 }'
 	@echo "Variables: DB=sqlite|postgres (test/bench, default both), FILTER=regex (test),"
 	@echo "           SWIFT_BUILD_FLAGS, SWIFT_TEST_FLAGS; run honours HOST/PORT (default 127.0.0.1:8080)."
+	@echo "           bench*: BENCH_DURATION (10s), BENCH_RUNS (3), BENCH_MODELS (100000), BENCH_BUYERS (32),"
+	@echo "           BENCH_BIN=path (skip the build), BENCH_SERVER_ENV=\"VAR=value ...\" (see README, Benchmark)."
 
 run: ## Build, add the demo catalogue on first run, serve on the embedded defaults (HOST/PORT from env)
 	@bash scripts/ensure-deps.sh run
@@ -29,13 +31,13 @@ test: ## Whole suite on SQLite and a throwaway PostgreSQL
 check-boundaries: ## Tables touched only by their owning feature (scripts/check-feature-boundaries.py, as CI runs it)
 	@python3 scripts/check-feature-boundaries.py
 
-bench: ## Release build + wrk benchmark on SQLite and PostgreSQL -> bench-results.md
+bench: ## Issue 11's targets: release build, 100k models, reads (wrk) + checkout on both DBs -> bench-results.md
 	@bash scripts/bench.sh
 
-bench-catalogue: ## Catalogue routes on 100,000 generated models, PostgreSQL and SQLite -> bench-catalogue-results.md
+bench-catalogue: ## Part: every catalogue route, cached and not, on 100k models, both DBs -> bench-catalogue-results.md
 	@bash scripts/bench-catalogue.sh
 
-bench-checkout: ## 32 buyers cart -> checkout -> sandbox capture on PostgreSQL, ledger checked -> bench-checkout-results.md
+bench-checkout: ## Part: 32 buyers cart -> checkout -> capture on PostgreSQL, ledger checked -> bench-checkout-results.md
 	@bash scripts/bench-checkout.sh
 
 build: ## Debug build

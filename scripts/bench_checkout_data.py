@@ -9,11 +9,13 @@
 The schema must exist already (run `hwc3d reindex-search` or start the server once first).
 
 seed: writes the catalogue of scripts/bench_catalogue_data.py (N models, default 60,000, by 2,000 creators with
-a long tail: a few sellers own thousands of models), then B buyers (default 32) with verified emails and one known
+a long tail: a few sellers own thousands of models), then B buyers (default 32) and one reader (bench_reader, for
+the signed-in read routes of scripts/bench.sh: it owns, likes and buys nothing) with verified emails and one known
 password (a bcrypt hash of cost 4, made with the C library's crypt(3), or the `bcrypt` package where Python has no
 `crypt` module). The models a buyer can buy (paid, published, public, not deleted) are shuffled and dealt out
 between the buyers, so no two buyers ever have the same model in their carts. BUYERS.json lists each buyer's
-email, password and models; stdout gets a one-line JSON summary.
+email, password and models, and the reader's; stdout gets a one-line JSON summary with the sample model, its
+creator and the reader's sign-in (as bench_catalogue_data.py's).
 
 check: the invariants after a checkout benchmark, straight from SQL: every ledger entry group sums to 0, the whole
 ledger sums to 0, buyer payments equal the amounts of succeeded transactions, and purchases = items of succeeded
@@ -66,15 +68,20 @@ def bcrypt_hash(password: str) -> str:
                  "run `python3 -m pip install bcrypt`")
 
 
+READER = "bench_reader"
+
+
 def make_buyers(count: int, now: float) -> list[dict]:
+    """The buyers, then one more account like them, READER, that signs in for the read routes of scripts/bench.sh and
+    owns, likes and buys nothing."""
     hashed = bcrypt_hash(PASSWORD)
     rng = random.Random(7)
     buyers = []
-    for i in range(count):
-        username = f"bench_buyer{i:03d}"
+    for i, username in enumerate([f"bench_buyer{i:03d}" for i in range(count)] + [READER]):
         buyers.append(dict(catalogue.user_row({
             "id": catalogue.uuid7(rng, int(now * 1000)), "email": f"{username}@bench.example", "username": username,
-            "username_key": username, "display_name": f"Bench Buyer {i}", "created_at": now,
+            "username_key": username, "display_name": "Bench Reader" if username == READER else f"Bench Buyer {i}",
+            "created_at": now,
         }), is_creator=False, password_hash=hashed, email_verified_at=now))
     return buyers
 
@@ -174,8 +181,9 @@ def seed(args) -> int:
     started = time.time()
     db = database(args)
     cat = db.load_catalogue(args.models, args.seed)
-    buyers = make_buyers(args.buyers, time.time())
-    db.insert_users(buyers)
+    users = make_buyers(args.buyers, time.time())
+    db.insert_users(users)
+    buyers, reader = users[:-1], users[-1]
 
     pool = purchasable(cat)
     random.Random(args.seed).shuffle(pool)
@@ -184,6 +192,7 @@ def seed(args) -> int:
         "password": PASSWORD,
         "buyers": [{"email": b["email"], "password": PASSWORD, "models": [str(m["id"]) for m in hand]}
                    for b, hand in zip(buyers, hands)],
+        "reader": {"email": reader["email"], "username": reader["username"], "password": PASSWORD},
     }))
     prices = sorted(m["price_cents"] for m in pool)
     sellers = {m["owner_id"] for m in pool}
@@ -195,6 +204,7 @@ def seed(args) -> int:
     print(json.dumps({
         "models": len(cat.models), "purchasable": len(pool), "buyers": args.buyers,
         "per_buyer": min(len(h) for h in hands) if hands else 0, "sellers": len(sellers), "seconds": seconds,
+        **catalogue.samples(cat), "reader_email": reader["email"], "reader_password": PASSWORD,
         "summary": f"{len(cat.models):,} models by {len(cat.users):,} creators, {len(pool):,} of them for sale "
                    f"(price {prices[0] / 100:.2f}–{prices[-1] / 100:.2f} USD, {len(sellers):,} sellers, the busiest "
                    f"selling {top:,}), dealt out to {args.buyers} verified buyers (≥ {min(len(h) for h in hands):,} each); "
