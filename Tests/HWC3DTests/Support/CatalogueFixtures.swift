@@ -56,21 +56,9 @@ enum CatalogueFixtures {
     static func admin(_ server: TestServer, _ username: String, role: AdminRole = .moderator) async throws
         -> (user: TestServer.SignedIn, adminToken: String)
     {
-        let user = try await server.register(username, password: adminPassword, verified: true)
-        try await AdminUser(userID: try #require(UUID(uuidString: user.id)), role: role).create(on: server.app.db)
-        let login = try await server.request(.POST, "/api/v1/admin/auth/login", json: ["email": user.email, "password": adminPassword])
-        #expect(login.status == .ok, "admin login: \(login.text)")
-        let challenge = try #require(try login.object()["challenge_token"] as? String)
-        try await server.runJobs()
-        let prefix = "Subject: Your HWC3D admin sign-in code: "
-        let email = try #require(try server.sentEmails().last { $0.contains(user.email) && $0.contains(prefix) })
-        let code = String(email[email.range(of: prefix)!.upperBound...].prefix { $0.isNumber })
-        let verify = try await server.request(.POST, "/api/v1/admin/auth/verify-otp", json: ["challenge_token": challenge, "code": code])
-        #expect(verify.status == .ok, "verify-otp: \(verify.text)")
-        return (user, try #require(try verify.object()["access_token"] as? String))
+        let user = try await server.makeAdmin(username, role: role)
+        return (user, try #require(try await server.adminSignIn(user)["access_token"] as? String))
     }
-
-    static let adminPassword = "Lantern-Quartz-Ferry-58!"
 
     /// Rows of `model_daily_stats` for a model, by day.
     static func dailyStats(_ server: TestServer, _ modelID: UUID) async throws -> [String: [String: Int]] {

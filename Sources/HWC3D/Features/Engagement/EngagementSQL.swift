@@ -14,9 +14,9 @@ enum EngagementSQL {
         """
     }
 
-    /// True when `userID` likes the model whose id is in `modelIDColumn`: the detail page's `liked_by_me` in the
-    /// statement that reads the model.
-    static func isLiked(by userID: UUID, modelIDColumn: String) -> SQLQueryString {
-        "EXISTS (SELECT 1 FROM model_likes WHERE model_id = \(unsafeRaw: modelIDColumn) AND user_id = \(bind: userID))"
+    /// True when `userID` likes the model `model` names (a column such as `m.id`, or a bound id): the detail
+    /// page's `liked_by_me` in the statement that reads the model, and `ModelLikeService.isLiked`.
+    static func isLiked(by userID: UUID, model: SQLQueryString) -> SQLQueryString {
+        "EXISTS (SELECT 1 FROM model_likes WHERE model_id = \(model) AND user_id = \(bind: userID))"
     }
 }

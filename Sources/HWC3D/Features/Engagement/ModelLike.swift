@@ -57,10 +57,8 @@ struct ModelLikeService: Sendable {
 
     /// For model detail's `liked_by_me`.
     func isLiked(modelID: UUID, userID: UUID) async throws -> Bool {
-        let sql = database.sql
-        return try await sql.raw("""
-            SELECT 1 AS liked FROM model_likes WHERE model_id = \(bind: modelID) AND user_id = \(bind: userID)
-            """).first() != nil
+        try await database.sql.raw("SELECT \(EngagementSQL.isLiked(by: userID, model: "\(bind: modelID)")) AS liked").first()?
+            .decode(column: "liked", as: Bool.self) ?? false
     }
 
     /// Who liked, newest first; accounts that are suspended or erased are left out.

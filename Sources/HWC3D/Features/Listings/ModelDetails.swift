@@ -22,7 +22,7 @@ struct ModelDetails {
             throw ModelAccess.notFound
         }
         let callerColumns: SQLQueryString = if let caller {
-            "\(EngagementSQL.isLiked(by: caller.userID, modelIDColumn: "m.id")) AS liked_by_me, \(PurchaseSQL.isOwned(by: caller.userID, modelIDColumn: "m.id")) AS purchased"
+            "\(EngagementSQL.isLiked(by: caller.userID, model: "m.id")) AS liked_by_me, \(PurchaseSQL.isOwned(by: caller.userID, modelIDColumn: "m.id")) AS purchased"
         } else {
             "FALSE AS liked_by_me, FALSE AS purchased"
         }

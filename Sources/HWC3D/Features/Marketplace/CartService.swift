@@ -105,10 +105,8 @@ struct CartService {
     /// Which of `modelIDs` the buyer holds an active purchase of: `Purchase.owns` for many models in one query.
     static func ownedModelIDs(buyerID: UUID, among modelIDs: [UUID], on database: any Database) async throws -> Set<UUID> {
         guard !modelIDs.isEmpty else { return [] }
-        let purchases = try await Purchase.query(on: database)
-            .filter(\.$buyer.$id == buyerID).filter(\.$model.$id ~~ Array(Set(modelIDs)))
-            .filter(\.$status == Purchase.Status.active.rawValue)
-            .field(\.$model.$id).all()
+        let purchases = try await Purchase.active(of: buyerID, on: database)
+            .filter(\.$model.$id ~~ Array(Set(modelIDs))).field(\.$model.$id).all()
         return Set(purchases.map { $0.$model.id })
     }
 

@@ -27,10 +27,14 @@ final class Purchase: Model, @unchecked Sendable {
 
     var isActive: Bool { status == Status.active.rawValue }
 
+    /// The buyer's purchases that grant their model (not refunded): the one place that rule is written for Fluent;
+    /// `PurchaseSQL.isOwned` is the same rule for one-statement reads.
+    static func active(of buyerID: UUID, on database: any Database) -> QueryBuilder<Purchase> {
+        Purchase.query(on: database).filter(\.$buyer.$id == buyerID).filter(\.$status == Status.active.rawValue)
+    }
+
     /// Whether `buyerID` holds an active purchase of `modelID`: what the download route asks.
     static func owns(buyerID: UUID, modelID: UUID, on database: any Database) async throws -> Bool {
-        try await Purchase.query(on: database)
-            .filter(\.$buyer.$id == buyerID).filter(\.$model.$id == modelID).filter(\.$status == Status.active.rawValue)
-            .count() > 0
+        try await active(of: buyerID, on: database).filter(\.$model.$id == modelID).count() > 0
     }
 }

@@ -31,15 +31,12 @@ enum ModelFileReads {
             FROM model_files WHERE model_id = \(bind: modelID) ORDER BY created_at, id
             """).all().map { row in
             Components.Schemas.ModelFile(
-                id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
-                filename: try row.decode(column: "original_filename", as: String.self),
-                format: .init(rawValue: try row.decode(column: "format", as: String.self)) ?? .glb,
-                packaging: .init(rawValue: try row.decode(column: "packaging", as: String.self)) ?? .file,
-                sizeBytes: Int(try row.decode(column: "size_bytes", as: Int64.self)), sha256: try row.decode(column: "sha256", as: String.self),
-                analysisStatus: .init(rawValue: try row.decode(column: "analysis_status", as: String.self)) ?? .pending,
+                storedID: try row.decode(column: "id", as: UUID.self), filename: try row.decode(column: "original_filename", as: String.self),
+                format: try row.decode(column: "format", as: String.self), packaging: try row.decode(column: "packaging", as: String.self),
+                sizeBytes: try row.decode(column: "size_bytes", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
+                analysisStatus: try row.decode(column: "analysis_status", as: String.self),
                 analysisError: try row.decode(column: "analysis_error", as: String?.self),
-                analysis: StoredAnalysis.decode(try row.decode(column: "analysis", as: String?.self)),
-                createdAt: try row.decode(column: "created_at", as: Date?.self) ?? Date())
+                analysis: try row.decode(column: "analysis", as: String?.self), createdAt: try row.decode(column: "created_at", as: Date?.self))
         }
     }
 }
@@ -47,10 +44,20 @@ enum ModelFileReads {
 extension Components.Schemas.ModelFile {
     init(_ file: ModelFileRecord) {
         self.init(
-            id: file.id!.uuidString.lowercased(), filename: file.originalFilename,
-            format: .init(rawValue: file.format) ?? .glb, packaging: .init(rawValue: file.packaging) ?? .file,
-            sizeBytes: Int(file.sizeBytes), sha256: file.sha256,
-            analysisStatus: .init(rawValue: file.analysisStatus) ?? .pending, analysisError: file.analysisError,
-            analysis: StoredAnalysis.decode(file.analysis), createdAt: file.createdAt ?? Date())
+            storedID: file.id!, filename: file.originalFilename, format: file.format, packaging: file.packaging, sizeBytes: file.sizeBytes,
+            sha256: file.sha256, analysisStatus: file.analysisStatus, analysisError: file.analysisError, analysis: file.analysis,
+            createdAt: file.createdAt)
+    }
+
+    /// A `model_files` row as the contract shows it, whether Fluent or a plain statement read it.
+    init(
+        storedID id: UUID, filename: String, format: String, packaging: String, sizeBytes: Int64, sha256: String, analysisStatus: String,
+        analysisError: String?, analysis: String?, createdAt: Date?
+    ) {
+        self.init(
+            id: id.uuidString.lowercased(), filename: filename, format: .init(rawValue: format) ?? .glb,
+            packaging: .init(rawValue: packaging) ?? .file, sizeBytes: Int(sizeBytes), sha256: sha256,
+            analysisStatus: .init(rawValue: analysisStatus) ?? .pending, analysisError: analysisError,
+            analysis: StoredAnalysis.decode(analysis), createdAt: createdAt ?? Date())
     }
 }
