@@ -65,6 +65,8 @@ public struct Settings: Sendable {
     public var logSQL: Bool
     /// How long SIGTERM waits for in-flight requests before closing their connections.
     public var shutdownGraceSeconds: Int
+    /// A connection that neither sends nor receives for this long is closed (`HTTP_IDLE_TIMEOUT_SECONDS`).
+    public var httpIdleTimeoutSeconds: Int
     public var rateLimitsEnabled: Bool
     /// Overrides of the named rate-limit policies, e.g. `RATE_LIMIT_LOGIN=20/60`.
     public var rateLimitOverrides: [String: RateLimitPolicy]
@@ -235,6 +237,7 @@ public struct Settings: Sendable {
             logLevel: logLevel,
             logSQL: try env.boolean("LOG_SQL", default: false),
             shutdownGraceSeconds: try env.integer("SHUTDOWN_GRACE_SECONDS", default: 10, range: 1...600),
+            httpIdleTimeoutSeconds: try env.integer("HTTP_IDLE_TIMEOUT_SECONDS", default: 75, range: 5...3600),
             rateLimitsEnabled: try env.boolean("RATE_LIMIT_ENABLED", default: true),
             rateLimitOverrides: overrides,
             loginFailureLimit: try env.integer("LOGIN_FAILURE_LIMIT", default: 10, range: 1...1000),

@@ -16,6 +16,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil
     app.http.server.configuration.shutdownTimeout = .seconds(Int64(settings.shutdownGraceSeconds))
+    // Without it a client that stops mid-request (or a body left unread past the drain limit) holds its connection
+    // for good; 75 s is nginx's keep-alive default, and a slow upload that still sends is never idle.
+    app.http.server.configuration.idleTimeout = .seconds(Int64(settings.httpIdleTimeoutSeconds))
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: RoutePolicyMiddleware.jsonBodyLimit)
 
     switch settings.database {
@@ -117,16 +120,18 @@ public func configure(_ app: Application, settings: Settings) async throws {
 }
 
 func routes(_ app: Application, services: AppServices) throws {
-    let transport = ContractTransport(routes: app)
     let policies = try RoutePolicies.fromContract()
+    let routePolicy = RoutePolicyMiddleware(policies: policies, rateLimiter: services.rateLimiter, settings: services.settings)
+    let transport = ContractTransport(routes: app, drainLimit: routePolicy.largestBodyLimit)
     // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
     try APIHandler(services: services).registerHandlers(
         on: transport, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes]),
         middlewares: [
-            RoutePolicyMiddleware(policies: policies, rateLimiter: services.rateLimiter, settings: services.settings),
+            routePolicy,
             CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds), policies: policies),
         ])
     ContractDocuments.register(on: app, settings: services.settings)
+    GuardedHTTPServer.use(on: app)
 }
 
 /// Polls the job table in the background while the server runs, and stops with it.

@@ -143,8 +143,9 @@ struct ProblemBody: Codable {
     var title: String
     var status: Int
     var detail: String?
-    var instance: String
-    var requestID: String
+    /// Absent only where no request could be read (a head the HTTP parser refused).
+    var instance: String?
+    var requestID: String?
     var errors: [Problem.FieldError]?
 
     enum CodingKeys: String, CodingKey {

@@ -11,11 +11,15 @@ import Vapor
 /// (none today: downloads are redirects or `/files` responses served by Vapor), still stream.
 ///
 /// Request bodies are never collected here: routes take them as streams (`body: .stream`), so the route policy can
-/// refuse an oversized body while it arrives.
+/// refuse an oversized body while it arrives; what a handler leaves unread is drained after it answers
+/// (`RequestBodyReader`).
 struct ContractTransport: ServerTransport {
     static let wholeBodyLimit = 4 << 20
 
     let routes: any RoutesBuilder
+    /// The most a client may still send after its answer, drained so the connection stays usable: the largest body
+    /// any operation accepts.
+    let drainLimit: Int
 
     func register(
         _ handler: @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
@@ -25,6 +29,7 @@ struct ContractTransport: ServerTransport {
         let parameterNames = components.compactMap { component -> String? in
             if case .parameter(let name) = component { name } else { nil }
         }
+        let drainLimit = self.drainLimit
         routes.on(HTTPMethod(rawValue: method.rawValue), components, body: .stream) { request async throws -> Response in
             var parameters: [String: Substring] = [:]
             for name in parameterNames {
@@ -32,8 +37,10 @@ struct ContractTransport: ServerTransport {
                 guard let value = request.parameters.get(name) else { throw Abort(.notFound) }
                 parameters[name] = Substring(value)
             }
+            let reader = RequestBodyReader(request)
+            defer { Task { await reader.discardRest(limit: drainLimit) } }
             let (head, body) = try await handler(
-                try Self.head(of: request), Self.body(of: request), ServerRequestMetadata(pathParameters: parameters))
+                try Self.head(of: request), reader.body(), ServerRequestMetadata(pathParameters: parameters))
             return try await Self.response(head, body: body)
         }
     }
@@ -56,11 +63,6 @@ struct ContractTransport: ServerTransport {
         }
         let target = request.url.query.map { request.url.path + "?" + $0 } ?? request.url.path
         return HTTPRequest(method: method, scheme: request.url.scheme, authority: request.url.host, path: target, headerFields: fields)
-    }
-
-    static func body(of request: Request) -> HTTPBody {
-        let length: HTTPBody.Length = request.headers.first(name: .contentLength).flatMap(Int64.init).map { .known($0) } ?? .unknown
-        return HTTPBody(request.body.map(\.readableBytesView), length: length, iterationBehavior: .single)
     }
 
     static func response(_ head: HTTPResponse, body: HTTPBody?) async throws -> Response {

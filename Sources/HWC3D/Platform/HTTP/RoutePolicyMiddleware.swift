@@ -30,6 +30,9 @@ struct RoutePolicyMiddleware: ServerMiddleware {
         }
     }
 
+    /// The largest body any operation accepts.
+    var largestBodyLimit: Int { RoutePolicy.BodyLimit.allCases.map(bodyLimit).max() ?? Self.jsonBodyLimit }
+
     func intercept(
         _ request: HTTPTypes.HTTPRequest, body: OpenAPIRuntime.HTTPBody?, metadata: ServerRequestMetadata,
         operationID: String,
@@ -96,13 +99,15 @@ struct RoutePolicyMiddleware: ServerMiddleware {
 extension RoutePolicyMiddleware {
     /// No parameter of the API is a list of repeated names, so a repeat is a malformed request, named as such;
     /// a value that cannot be what its schema says, or holds NUL, is a 422 naming the parameter (a number past
-    /// `Int` included), rather than a decoding error the generated code would report against the body.
+    /// `Int` included), rather than a decoding error the generated code would report against the body. Parameters
+    /// the operation does not declare are never read, so they are not checked: a cache-busting `?_=1` stays harmless.
     static func checkQuery(_ query: String, declared: [String: RoutePolicy.QueryValue]) throws {
         var seen = Set<String>()
         var errors: [Problem.FieldError] = []
         for item in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = parts[0].removingPercentEncoding ?? String(parts[0])
+            guard let kind = declared[name] else { continue }
             guard seen.insert(name).inserted else {
                 throw Problem.malformed("The query parameter `\(name.prefix(60))` is given more than once.")
             }
@@ -112,7 +117,6 @@ extension RoutePolicyMiddleware {
                 errors.append(.init(field: name, message: TextInput.controlMessage))
                 continue
             }
-            guard let kind = declared[name] else { continue }
             switch kind {
             case .integer where Int(value) == nil:
                 errors.append(.init(field: name, message: "must be an integer"))
