@@ -34,6 +34,15 @@ struct SeedDemoTests {
             #expect(detail["triangle_count"] as? Int == chair.build().triangleCount)
             #expect(detail["vertex_count"] as? Int == chair.build().vertexCount)
 
+            // The logins are kept beside the database, for the owner's eyes only, and they work.
+            let loginsPath = server.dataDir.appendingPathComponent("demo-logins.txt").path
+            let logins = try String(contentsOfFile: loginsPath, encoding: .utf8)
+            let permissions = try FileManager.default.attributesOfItem(atPath: loginsPath)[.posixPermissions] as? Int
+            #expect(permissions == 0o600)
+            let password = try #require(logins.components(separatedBy: "password: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+            let signIn = try await server.request(.POST, "/api/v1/auth/login", json: ["login": DemoCatalogue.creators[0].username, "password": password])
+            #expect(signIn.status == .ok, "\(signIn.text)")
+
             try await SeedDemoCommand().run(using: &context)
             #expect(try await ModelAsset.query(on: server.app.db).count() == DemoCatalogue.listings.count)
             #expect(try await User.query(on: server.app.db).count() == DemoCatalogue.creators.count)

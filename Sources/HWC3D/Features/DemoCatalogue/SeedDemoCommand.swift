@@ -18,8 +18,15 @@ struct SeedDemoCommand: AsyncCommand {
         let db = app.db
         let firstCreator = DemoCatalogue.creators[0].username
         let accounts = UserAccounts(database: db)
+        let loginsFile = URL(fileURLWithPath: services.settings.dataDir).appendingPathComponent("demo-logins.txt")
         if try await accounts.find(username: firstCreator) != nil {
-            context.console.print("The demo catalogue is already there; nothing to do.")
+            // Every `make run` shows the logins again, not only the first: a newcomer should not have to search
+            // the scrollback of an earlier run for a random password.
+            if let logins = try? String(contentsOf: loginsFile, encoding: .utf8) {
+                context.console.print(logins.trimmingCharacters(in: .newlines))
+            } else {
+                context.console.print("The demo catalogue is already there; nothing to do.")
+            }
             return
         }
         let password = "demo-" + SecureRandom.token(bytes: 9)
@@ -70,6 +77,11 @@ struct SeedDemoCommand: AsyncCommand {
             published += 1
         }
         context.console.print("Seeded \(DemoCatalogue.creators.count) creators and \(published) published models.")
-        context.console.print("Creators sign in as \(DemoCatalogue.creators.map(\.username).joined(separator: ", ")) with password: \(password)")
+        let logins = "Demo creators sign in as \(DemoCatalogue.creators.map(\.username).joined(separator: ", ")) with password: \(password)"
+        context.console.print(logins)
+        // Kept beside the development database it belongs to, readable by its owner only.
+        if FileManager.default.createFile(atPath: loginsFile.path, contents: Data((logins + "\n").utf8), attributes: [.posixPermissions: 0o600]) == false {
+            context.console.warning("Could not write \(loginsFile.path); note the password above.")
+        }
     }
 }
