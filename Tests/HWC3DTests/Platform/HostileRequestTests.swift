@@ -125,7 +125,7 @@ struct HostileRequestTests {
                 #expect(response.fieldErrors == [field], "\(path) \(body)", sourceLocation: sourceLocation)
                 #expect(response.text.contains(TextInput.controlMessage), "\(response.text)", sourceLocation: sourceLocation)
             }
-            for bad in ["a\u{0}bc", "ab\u{1}c", "line\nbreak", "tab\there", "cr\rhere", "del\u{7F}x", "c1\u{85}x"] {
+            for bad in ["a\u{0}bc", "ab\u{1}c", "line\nbreak", "tab\there", "cr\rhere", "del\u{7F}x", "c1\u{85}x", "ls\u{2028}x", "ps\u{2029}x"] {
                 try await expectRefused(.POST, "/api/v1/models", ["title": bad], field: "title")
                 try await expectRefused(.PATCH, "/api/v1/models/\(model)", ["title": bad], field: "title")
                 try await expectRefused(.PATCH, "/api/v1/users/me", ["display_name": bad], field: "display_name")
@@ -146,13 +146,13 @@ struct HostileRequestTests {
 
             // Multi-line fields keep newlines and tabs; CRLF becomes LF; everything is NFC.
             let edited = try await server.request(.PATCH, "/api/v1/models/\(model)", json: [
-                "title": "Cafe\u{301} chair", "description": "First line\r\nSecond\tcolumn\rthird",
+                "title": "\u{FEFF}Cafe\u{301} chair", "description": "First line\r\nSecond\tcolumn\rthird\u{2028}fourth\u{2029}fifth",
             ], token: alice.accessToken)
             #expect(edited.status == .ok, "\(edited.text)")
             let body = try edited.object()
             #expect(body["title"] as? String == "Caf\u{E9} chair")
             #expect((body["title"] as? String)?.unicodeScalars.count == 10)
-            #expect(body["description"] as? String == "First line\nSecond\tcolumn\nthird")
+            #expect(body["description"] as? String == "First line\nSecond\tcolumn\nthird\nfourth\nfifth")
             let row = try await CatalogueFixtures.row(server, model)
             #expect(row.title.unicodeScalars.map(\.value) == "Caf\u{E9} chair".unicodeScalars.map(\.value))
             let profile = try await server.request(.PATCH, "/api/v1/users/me", json: ["display_name": "Zoe\u{308}", "bio": "Hi\nthere"], token: alice.accessToken)

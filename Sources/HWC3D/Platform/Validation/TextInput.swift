@@ -2,9 +2,11 @@ import Foundation
 import OpenAPIRuntime
 
 /// The one rule for text people type, whatever the field: NUL never (PostgreSQL cannot store it, and no one
-/// types it); no other control characters, except newline and tab in multi-line fields, where CRLF and CR
-/// become LF; Unicode normalised to NFC, so the same words compare and search the same however they were
-/// typed; leading and trailing whitespace trimmed. Lengths are counted in characters after all that.
+/// types it); no other control characters, except newline and tab in multi-line fields, where CRLF, CR and the
+/// Unicode line and paragraph separators (U+2028, U+2029: line breaks a single-line field would display) become
+/// LF; byte-order marks (U+FEFF, pasted from files) dropped; Unicode normalised to NFC, so the same words compare
+/// and search the same however they were typed; leading and trailing whitespace trimmed. Lengths are counted in
+/// characters after all that.
 enum TextInput {
     enum Shape: Sendable {
         /// Titles, names, places: one line.
@@ -19,24 +21,29 @@ enum TextInput {
     static func clean(_ raw: String, field: String, shape: Shape, length: ClosedRange<Int>) throws -> String {
         func refuse(_ message: String) -> Problem { Problem.validation(field: field, message) }
         // Checked on the raw scalars first, so a long hostile string costs one pass before anything else.
-        var sawCarriageReturn = false
+        var sawOtherLineBreak = false
+        var sawByteOrderMark = false
         for scalar in raw.unicodeScalars {
             switch scalar.value {
             case 0x0A, 0x09:
                 if shape == .singleLine { throw refuse(controlMessage) }
-            case 0x0D:
+            case 0x0D, 0x2028, 0x2029:
                 if shape == .singleLine { throw refuse(controlMessage) }
-                sawCarriageReturn = true
+                sawOtherLineBreak = true
             case 0x00..<0x20, 0x7F, 0x80..<0xA0:
                 throw refuse(controlMessage)
+            case 0xFEFF:
+                sawByteOrderMark = true
             default:
                 break
             }
         }
         var text = raw
-        if sawCarriageReturn {
-            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        if sawOtherLineBreak {
+            text = text.replacingOccurrences(of: "\r\n", with: "\n")
+            text = String(String.UnicodeScalarView(text.unicodeScalars.map { [0x0D, 0x2028, 0x2029].contains($0.value) ? "\n" : $0 }))
         }
+        if sawByteOrderMark { text.unicodeScalars.removeAll { $0.value == 0xFEFF } }
         text = text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         let count = text.count
         if count < length.lowerBound || count > length.upperBound {
