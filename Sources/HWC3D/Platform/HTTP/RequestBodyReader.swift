@@ -4,11 +4,11 @@ import Vapor
 /// A request's body as the contract's handlers read it, and the reading of what is left once they have answered.
 ///
 /// A handler may answer before the body ends: 413 the moment it passes its limit, 400 for a form with too many
-/// parts or a broken one, 401 for an upload whose form names the wrong model. Vapor drains a body nobody has begun to
-/// read, but once a reader has taken chunks it waits for that reader; one that stops leaves the client blocked on a
-/// send that never finishes and the connection stuck with it. So the reading is owned here, and after the answer
-/// whatever the client still sends is read and dropped, as nginx discards a body it will not use, and the connection
-/// serves the next request. Past `limit` bytes the rest is left unread, and the idle timeout closes the connection.
+/// parts, 422 for a second file in one form. Vapor drains a body nobody has begun to read, but once a reader has
+/// taken chunks it waits for that reader; one that stops leaves the client blocked on a send that never finishes and
+/// the connection stuck with it. So the reading is owned here, and after the answer whatever the client still sends
+/// is read and dropped, as nginx discards a body it will not use, and the connection serves the next request. Past
+/// `limit` bytes the rest is left unread, and the idle timeout closes the connection.
 ///
 /// Reads never overlap: the handler reads until it answers, and only then does `discardRest` run.
 final class RequestBodyReader: @unchecked Sendable {
