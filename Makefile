@@ -20,7 +20,7 @@ help: ## Show this help
 
 run: ## Build, add the demo catalogue on first run, serve on the embedded defaults (HOST/PORT from env)
 	@bash scripts/ensure-deps.sh run
-	swift build --product hwc3d
+	@bash scripts/build.sh --product hwc3d
 	@# seed-demo does nothing once the demo creators exist; SEED_DEMO=0 skips it.
 	@if [ "$${SEED_DEMO:-1}" != 0 ]; then swift run --skip-build hwc3d seed-demo; fi
 	swift run --skip-build hwc3d serve
@@ -42,11 +42,11 @@ bench-checkout: ## Part: 32 buyers cart -> checkout -> capture on PostgreSQL, le
 
 build: ## Debug build
 	@bash scripts/ensure-deps.sh run
-	swift build
+	@bash scripts/build.sh
 
 release: ## Release build
 	@bash scripts/ensure-deps.sh run
-	swift build -c release
+	@bash scripts/build.sh -c release
 
 clean: ## Remove build products (swift package clean)
 	swift package clean

@@ -22,19 +22,17 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let explicit { merged.merge(explicit) { _, new in new } }
+        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         var object: [String: Any] = [
             "ts": ISO8601DateFormatter().string(from: Date()),
-            "level": level.rawValue,
+            "level": event.level.rawValue,
             "logger": label,
-            "message": message.description,
+            "message": event.message.description,
         ]
+        if let error = event.error { object["error"] = String(describing: error) }
         for (key, value) in merged { object[key] = Self.plain(value) }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(0x0A)
