@@ -38,27 +38,17 @@ enum FBXGeometry {
                 models[key] = object
             }
         }
-        var modelsOfGeometry: [String: [String]] = [:]
-        var parentOfModel: [String: String] = [:]
-        for connection in document.root("Connections")?.children ?? [] where connection.name == "C" {
-            guard let child = connection.property(1)?.objectKey, let parent = connection.property(2)?.objectKey else { continue }
-            if geometries[child] != nil, models[parent] != nil {
-                modelsOfGeometry[child, default: []].append(parent)
-            } else if models[child] != nil, models[parent] != nil {
-                parentOfModel[child] = parent
-            }
-        }
+        let links = FBXModelLinks(document, geometries: geometries, models: models)
 
         let settings = document.root("GlobalSettings")?.propertyTable() ?? [:]
-        let unitScale = settings["UnitScaleFactor"]?.first?.doubleValue ?? 1
-        let toYUp = PreviewTransform.blenderToYUp * .scale(SIMD3(repeating: unitScale / 100))
+        let toYUp = PreviewTransform.blenderToYUp * FBXSceneAnalysis.unitConversion(settings)
             * FBXSceneAnalysis.axisConversion(settings)
         var transforms = FBXNodeTransforms(
-            models: models, parents: parentOfModel, template: analysis.modelTemplate(), limits: limits)
+            models: models, parents: links.parentOfModel, template: analysis.modelTemplate(), limits: limits)
 
         var subset = TriangleSubset<Float>(budget: maxTriangles, width: 9)
         for (key, geometry) in geometries.sorted(by: { $0.key < $1.key }) {
-            let visibleModels = (modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
+            let visibleModels = (links.modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
             guard !visibleModels.isEmpty else { continue }
             let positions = try array(geometry, "Vertices").map { try analysis.decoder.doubles($0) } ?? []
             let indices = try array(geometry, "PolygonVertexIndex").map { try analysis.decoder.indices($0) } ?? []

@@ -61,28 +61,18 @@ struct FBXSceneAnalysis {
         }
         report.textureCount = textureKeys.count
 
-        var modelsOfGeometry: [String: [String]] = [:]
-        var parentOfModel: [String: String] = [:]
-        for connection in document.root("Connections")?.children ?? [] where connection.name == "C" {
-            guard let child = connection.property(1)?.objectKey, let parent = connection.property(2)?.objectKey else { continue }
-            if geometries[child] != nil, models[parent] != nil {
-                modelsOfGeometry[child, default: []].append(parent)
-            } else if models[child] != nil, models[parent] != nil {
-                parentOfModel[child] = parent
-            }
-        }
+        let links = FBXModelLinks(document, geometries: geometries, models: models)
 
         let settings = document.root("GlobalSettings")?.propertyTable() ?? [:]
-        let unitScale = settings["UnitScaleFactor"]?.first?.doubleValue ?? 1
-        let toBlender = AffineTransform.scale(SIMD3(repeating: unitScale / 100)) * Self.axisConversion(settings)
-        var transforms = FBXNodeTransforms(models: models, parents: parentOfModel, template: modelTemplate(), limits: limits)
+        let toBlender = Self.unitConversion(settings) * Self.axisConversion(settings)
+        var transforms = FBXNodeTransforms(models: models, parents: links.parentOfModel, template: modelTemplate(), limits: limits)
 
         var bounds = BoundsAccumulator()
         var budget = InstanceBoundsBudget()
         var skippedPolygons = 0
         var openPolygonCorners = 0
         for (key, geometry) in geometries.sorted(by: { $0.key < $1.key }) {
-            let visibleModels = (modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
+            let visibleModels = (links.modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
             guard !visibleModels.isEmpty else { continue }
             let positions = try geometry.child("Vertices")?.property(0).map(arrayValue).map { try decoder.doubles($0) } ?? []
             let vertexCount = positions.count / 3
@@ -181,6 +171,11 @@ struct FBXSceneAnalysis {
         }
         counts.openCorners = indices.count - start
         return counts
+    }
+
+    /// The file's units (`UnitScaleFactor`, centimetres per unit, 1 when absent) to Blender's metres.
+    static func unitConversion(_ settings: [String: [FBXProperty]]) -> AffineTransform {
+        .scale(SIMD3(repeating: (settings["UnitScaleFactor"]?.first?.doubleValue ?? 1) / 100))
     }
 
     /// Rotation taking the file's axes to Blender's (Z up, −Y forward), looked up the way the importer does; an

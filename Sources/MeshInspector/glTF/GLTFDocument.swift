@@ -98,6 +98,20 @@ struct GLTFDocument {
         skinCount = try Self.list(root, "skins").count
     }
 
+    /// The accessor a primitive's `indices` names and the byte size of one index, refused unless it exists and is a
+    /// SCALAR of unsigned bytes, shorts or ints: the rule both the counts and the preview read indices by.
+    func indexAccessor(_ index: Int) throws -> (accessor: Accessor, size: Int) {
+        guard index < accessors.count else {
+            throw Self.malformed("a primitive's indices refer to accessor \(index), which does not exist")
+        }
+        let accessor = accessors[index]
+        guard accessor.componentCount == 1, [5121, 5123, 5125].contains(accessor.componentType),
+              let size = gltfComponentSize(accessor.componentType) else {
+            throw Self.malformed("index accessor \(index) is not a SCALAR of unsigned integers")
+        }
+        return (accessor, size)
+    }
+
     static func malformed(_ what: String) -> MeshInspectionError {
         MeshInspectionError(.malformed, "The glTF document is invalid: \(what).")
     }

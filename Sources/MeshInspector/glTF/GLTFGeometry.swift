@@ -91,14 +91,7 @@ enum GLTFGeometry {
             }
             return
         }
-        guard indicesIndex < document.accessors.count else {
-            throw GLTFDocument.malformed("a primitive's indices refer to accessor \(indicesIndex), which does not exist")
-        }
-        let indexAccessor = document.accessors[indicesIndex]
-        guard indexAccessor.componentCount == 1, [5121, 5123, 5125].contains(indexAccessor.componentType),
-              let indexSize = gltfComponentSize(indexAccessor.componentType) else {
-            throw GLTFDocument.malformed("index accessor \(indicesIndex) is not a SCALAR of unsigned integers")
-        }
+        let (indexAccessor, indexSize) = try document.indexAccessor(indicesIndex)
         guard !indexAccessor.isSparse,
               case .success(let indexLayout?) = try buffers.layout(ofAccessor: indicesIndex, elementSize: indexSize)
         else {
