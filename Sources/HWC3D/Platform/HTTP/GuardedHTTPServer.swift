@@ -45,7 +45,6 @@ final class GuardedHTTPServer: Server, Sendable {
     }
 
     var isGuarded: Bool { installed.withLockedValue { $0 } }
-    var localAddress: SocketAddress? { base.localAddress }
     var onShutdown: EventLoopFuture<Void> { base.onShutdown }
 
     func start(address: BindAddress?) async throws {
