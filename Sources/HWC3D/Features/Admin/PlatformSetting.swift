@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// Values admins change at runtime (`/admin/settings`), one row per key. Environment settings stay in
 /// `Settings`; these are the ones a business decides, not an operator.
@@ -33,12 +34,17 @@ struct MarketplaceSettings: Codable, Sendable, Equatable {
     ]
 
     static func load(on database: any Database) async throws -> MarketplaceSettings {
-        let rows = try await PlatformSetting.query(on: database).filter(\.$id ~~ Array(ranges.keys)).all()
+        // A plain statement: checkout and every completed payment read these (issue 11).
+        let rows = try await database.sql.raw("""
+            SELECT key, value, updated_at FROM platform_settings WHERE key IN (\(binds: ranges.keys.sorted()))
+            """).all()
         var settings = MarketplaceSettings()
         for row in rows {
-            guard let value = Int(row.value), let key = row.id else { continue }
-            settings[key] = value
-            if let updated = row.updatedAt, updated > (settings.updatedAt ?? .distantPast) { settings.updatedAt = updated }
+            guard let value = Int(try row.decode(column: "value", as: String.self)) else { continue }
+            settings[try row.decode(column: "key", as: String.self)] = value
+            if let updated = try row.decode(column: "updated_at", as: Date?.self), updated > (settings.updatedAt ?? .distantPast) {
+                settings.updatedAt = updated
+            }
         }
         return settings
     }

@@ -24,13 +24,7 @@ struct CartService {
         }
     }
 
-    static func refusal(for model: ModelAsset, buyerID: UUID, currency: String, on database: any Database) async throws -> Refusal? {
-        if let refusal = refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency) { return refusal }
-        if try await Purchase.owns(buyerID: buyerID, modelID: model.requireID(), on: database) { return .alreadyOwned }
-        return nil
-    }
-
-    /// The rules that need no query; ownership is the caller's to check, one model or a whole cart at once.
+    /// The rules that need no query; whether the buyer owns the model comes with the statement that read it.
     private static func refusalBeforeOwnership(for model: ModelAsset, buyerID: UUID, currency: String) -> Refusal? {
         if model.$owner.id == buyerID { return .ownModel }
         guard model.isPubliclyReachable else { return .unavailable }
@@ -42,19 +36,27 @@ struct CartService {
     func add(modelID: UUID, buyer: Caller) async throws -> Components.Schemas.Cart {
         // An id nothing has is 404; a model that exists but is not on sale (a draft, unpublished, private,
         // deleted) is 409 `model-unavailable`, which says no more than that it cannot be bought.
-        guard let model = try await ModelAccess.model(modelID, on: database) else { throw ModelAccess.notFound }
-        if let refusal = try await Self.refusal(for: model, buyerID: buyer.userID, currency: services.settings.payments.currency, on: database) {
+        // One statement reads the model with everything the decision needs: whether the buyer owns it, how full
+        // the cart is and whether the model is in it already (issue 11: this was five Fluent round trips).
+        guard let row = try await database.sql.raw("""
+            SELECT \(ModelRow.columns("m")), \(PurchaseSQL.isOwned(by: buyer.userID, modelIDColumn: "m.id")) AS owned,
+                   (SELECT COUNT(*) FROM cart_items WHERE user_id = \(bind: buyer.userID)) AS cart_count,
+                   EXISTS (SELECT 1 FROM cart_items WHERE user_id = \(bind: buyer.userID) AND model_id = m.id) AS in_cart
+            \(ListingSQL.from(alias: "m")) WHERE m.id = \(bind: modelID)
+            """).first()
+        else { throw ModelAccess.notFound }
+        let model = try ModelRow.model(from: row)
+        let currency = services.settings.payments.currency
+        let owned = try row.decode(column: "owned", as: Bool.self)
+        if let refusal = Self.refusalBeforeOwnership(for: model, buyerID: buyer.userID, currency: currency) ?? (owned ? .alreadyOwned : nil) {
             throw refusal.problem
         }
-        let count = try await CartItem.query(on: database).filter(\.$user.$id == buyer.userID).count()
-        let present = try await CartItem.query(on: database).filter(\.$user.$id == buyer.userID).filter(\.$model.$id == modelID).first()
-        if present == nil {
-            guard count < Self.maxItems else {
+        if try !row.decode(column: "in_cart", as: Bool.self) {
+            guard try row.decode(column: "cart_count", as: Int.self) < Self.maxItems else {
                 throw Problem.conflict("cart-full", "Cart full", detail: "A cart holds at most \(Self.maxItems) models.")
             }
-            let sql = database.sql
             // A concurrent add of the same model is absorbed by the unique (user, model) pair.
-            try await sql.raw("""
+            try await database.sql.raw("""
                 INSERT INTO cart_items (id, user_id, model_id, price_when_added_cents, created_at)
                 VALUES (\(bind: UUID.v7()), \(bind: buyer.userID), \(bind: modelID), \(bind: model.priceCents), \(bind: Date()))
                 ON CONFLICT (user_id, model_id) DO NOTHING
@@ -76,38 +78,37 @@ struct CartService {
         return try await cart(for: buyer.userID)
     }
 
-    /// A cart line as checkout sees it: the model now, and whether it can still be bought.
+    /// A cart line as checkout sees it: the model now (read for reading only, see `ModelRow`), and whether it
+    /// can still be bought.
     struct Line {
-        let item: CartItem
+        let itemID: UUID
+        let priceWhenAddedCents: Int
+        let addedAt: Date
         let model: ModelAsset
         let refusal: Refusal?
     }
 
+    /// The cart's lines in the order added, each with its model and whether the buyer owns it already, in one
+    /// statement (issue 11: every cart view and checkout read the cart, its models and the purchases in turn).
     func lines(for buyerID: UUID, on db: (any Database)? = nil) async throws -> [Line] {
         let db = db ?? database
-        let items = try await CartItem.query(on: db).filter(\.$user.$id == buyerID).sort(\.$createdAt).sort(\.$id).all()
-        guard !items.isEmpty else { return [] }
-        let models = try await ModelAccess.models(items.map { $0.$model.id }, on: db)
-        // One query for the whole cart, not one per line (issue 11: checkout and every cart view read all lines).
-        let owned = try await Self.ownedModelIDs(buyerID: buyerID, among: items.map { $0.$model.id }, on: db)
+        let rows = try await db.sql.raw("""
+            SELECT \(ModelRow.columns("m")), ci.id AS ci_id, ci.price_when_added_cents AS ci_price_when_added_cents,
+                   ci.created_at AS ci_created_at, \(PurchaseSQL.isOwned(by: buyerID, modelIDColumn: "m.id")) AS owned
+            FROM cart_items ci \(ListingSQL.join(alias: "m", on: "ci.model_id"))
+            WHERE ci.user_id = \(bind: buyerID)
+            ORDER BY ci.created_at, ci.id
+            """).all()
         let currency = services.settings.payments.currency
-        var lines: [Line] = []
-        for item in items {
-            // The foreign key keeps a cart's models in existence; a missing one is skipped, not a crash.
-            guard let model = models[item.$model.id] else { continue }
-            let refusal = Self.refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency)
-                ?? (owned.contains(item.$model.id) ? .alreadyOwned : nil)
-            lines.append(Line(item: item, model: model, refusal: refusal))
+        return try rows.map { row in
+            let model = try ModelRow.model(from: row)
+            let owned = try row.decode(column: "owned", as: Bool.self)
+            let refusal = Self.refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency) ?? (owned ? .alreadyOwned : nil)
+            return Line(
+                itemID: try row.decode(column: "ci_id", as: UUID.self),
+                priceWhenAddedCents: try row.decode(column: "ci_price_when_added_cents", as: Int.self),
+                addedAt: try row.decode(column: "ci_created_at", as: Date?.self) ?? Date(), model: model, refusal: refusal)
         }
-        return lines
-    }
-
-    /// Which of `modelIDs` the buyer holds an active purchase of: `Purchase.owns` for many models in one query.
-    static func ownedModelIDs(buyerID: UUID, among modelIDs: [UUID], on database: any Database) async throws -> Set<UUID> {
-        guard !modelIDs.isEmpty else { return [] }
-        let purchases = try await Purchase.active(of: buyerID, on: database)
-            .filter(\.$model.$id ~~ Array(Set(modelIDs))).field(\.$model.$id).all()
-        return Set(purchases.map { $0.$model.id })
     }
 
     func cart(for buyerID: UUID) async throws -> Components.Schemas.Cart {
@@ -119,8 +120,8 @@ struct CartService {
             guard let card = cardsByID[try line.model.requireID().uuidString.lowercased()] else { continue }
             items.append(.init(
                 model: card, priceCents: line.model.priceCents, currency: line.model.currency,
-                priceWhenAddedCents: line.item.priceWhenAddedCents, priceChanged: line.item.priceWhenAddedCents != line.model.priceCents,
-                purchasable: line.refusal == nil, addedAt: line.item.createdAt ?? Date()))
+                priceWhenAddedCents: line.priceWhenAddedCents, priceChanged: line.priceWhenAddedCents != line.model.priceCents,
+                purchasable: line.refusal == nil, addedAt: line.addedAt))
         }
         return .init(
             items: items, itemCount: items.count,

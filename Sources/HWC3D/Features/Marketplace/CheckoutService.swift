@@ -48,15 +48,17 @@ struct CheckoutService {
             var reused = false
             var superseded: [PaymentTransaction] = []
             let transaction: PaymentTransaction
-            if let existingID = record.resourceID, let existing = try await PaymentTransaction.find(existingID, on: database) {
+            var titles: [String]?
+            if let existingID = record.resourceID, let existing = try await TransactionRows.transaction(existingID, on: database) {
                 transaction = existing
             } else {
-                (transaction, reused, superseded) = try await openTransaction(for: buyer, provider: provider, expectedTotal: input.expectedTotalCents, record: record)
+                (transaction, reused, superseded, titles) = try await openTransaction(
+                    for: buyer, provider: provider, expectedTotal: input.expectedTotalCents, record: record)
             }
             for old in superseded { await cancelQuietly(old) }
 
             if transaction.providerReference == nil {
-                try await openPayment(transaction, gateway: gateway, buyer: buyer)
+                try await openPayment(transaction, titles: titles, gateway: gateway, buyer: buyer)
             }
             let body = try await Self.checkoutBody(transaction, services: services, on: database)
             let status = reused ? 200 : 201
@@ -78,7 +80,7 @@ struct CheckoutService {
     /// same cart. A different open checkout is superseded, so a buyer never has two payments waiting.
     private func openTransaction(
         for buyer: Caller, provider: PaymentProviderName, expectedTotal: Int?, record: IdempotencyKey
-    ) async throws -> (PaymentTransaction, reused: Bool, superseded: [PaymentTransaction]) {
+    ) async throws -> (PaymentTransaction, reused: Bool, superseded: [PaymentTransaction], titles: [String]?) {
         let currency = services.settings.payments.currency
         return try await database.transaction { db in
             try await RowLock.user(buyer.userID, on: db)
@@ -104,7 +106,7 @@ struct CheckoutService {
                 .filter(\.$buyer.$id == buyer.userID).filter(\.$status == PaymentTransaction.Status.pending.rawValue).all()
             if let same = open.first(where: { $0.cartFingerprint == fingerprint }) {
                 try await record.attach(resourceID: same.requireID(), on: db)
-                return (same, true, [])
+                return (same, true, [], nil)
             }
             var superseded: [PaymentTransaction] = []
             for old in open {
@@ -146,15 +148,16 @@ struct CheckoutService {
             try await transaction.create(on: db)
             try await items.create(on: db)
             try await record.attach(resourceID: transaction.requireID(), on: db)
-            return (transaction, false, superseded)
+            return (transaction, false, superseded, items.map(\.title))
         }
     }
 
     /// Step 3: the provider's payment. Its idempotency key is our transaction id, so two requests racing here, or
-    /// a retry after a crash, get the same payment; only the first answer is stored.
-    private func openPayment(_ transaction: PaymentTransaction, gateway: any PaymentProvider, buyer: Caller) async throws {
+    /// a retry after a crash, get the same payment; only the first answer is stored. `titles`: the items' titles
+    /// when the caller has them at hand (nil: read them).
+    private func openPayment(_ transaction: PaymentTransaction, titles known: [String]?, gateway: any PaymentProvider, buyer: Caller) async throws {
         let id = try transaction.requireID()
-        let titles = try await TransactionItem.query(on: database).filter(\.$transaction.$id == id).all().map(\.title)
+        let titles = if let known { known } else { try await TransactionRows.items(of: [id], on: database).map(\.title) }
         let created: CreatedPayment
         do {
             created = try await gateway.createPayment(PaymentRequest(
@@ -165,18 +168,26 @@ struct CheckoutService {
         } catch let error as PaymentProviderError {
             logger.warning("payment provider call failed at checkout", metadata: ["transaction": "\(id)", "error": "\(error)"])
             if error.retryable { throw Self.providerUnavailable(error.provider) }
-            transaction.status = PaymentTransaction.Status.failed.rawValue
-            transaction.failureReason = "The payment provider refused the payment."
-            try await transaction.update(on: database)
+            let reason = "The payment provider refused the payment."
+            // Only a transaction still waiting for its payment fails; one superseded meanwhile stays canceled.
+            try await database.sql.raw("""
+                UPDATE transactions SET status = 'failed', failure_reason = \(bind: reason), updated_at = \(bind: Date())
+                WHERE id = \(bind: id) AND status = 'pending'
+                """).run()
             throw Problem(.paymentRequired, "payment-failed", "Payment failed", detail: "The payment provider refused this payment. Try another provider.")
         }
-        let sql = database.sql
-        try await sql.raw("""
+        let stored = try await database.sql.raw("""
             UPDATE transactions SET provider_reference = \(bind: created.reference), client_secret = \(bind: created.clientSecret),
                 approval_url = \(bind: created.approvalURL), updated_at = \(bind: Date())
             WHERE id = \(bind: id) AND provider_reference IS NULL
-            """).run()
-        if let fresh = try await PaymentTransaction.find(id, on: database) {
+            RETURNING provider_reference, client_secret, approval_url
+            """).first()
+        // No row: a concurrent attempt stored its answer first (the same payment, by the provider's idempotency).
+        if let stored {
+            transaction.providerReference = try stored.decode(column: "provider_reference", as: String?.self)
+            transaction.clientSecret = try stored.decode(column: "client_secret", as: String?.self)
+            transaction.approvalURL = try stored.decode(column: "approval_url", as: String?.self)
+        } else if let fresh = try await TransactionRows.transaction(id, on: database) {
             transaction.providerReference = fresh.providerReference
             transaction.clientSecret = fresh.clientSecret
             transaction.approvalURL = fresh.approvalURL

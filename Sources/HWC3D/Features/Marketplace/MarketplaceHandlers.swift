@@ -66,7 +66,7 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let id = try Self.uuid(input.path.id, notFound: "The transaction")
-        guard let transaction = try await PaymentTransaction.find(id, on: req.reads), transaction.$buyer.id == caller.userID else {
+        guard let transaction = try await TransactionRows.transaction(id, on: req.reads), transaction.$buyer.id == caller.userID else {
             throw Problem.notFound("The transaction")
         }
         return .ok(.init(body: .json(try await TransactionViews.transaction(transaction, on: req.reads, settings: services.settings))))

@@ -26,7 +26,7 @@ enum TransactionViews {
 
     static func transactions(_ transactions: [PaymentTransaction], on database: any Database, settings: Settings) async throws -> [Components.Schemas.Transaction] {
         let ids = try transactions.map { try $0.requireID() }
-        let items = ids.isEmpty ? [] : try await TransactionItem.query(on: database).filter(\.$transaction.$id ~~ ids).sort(\.$id).all()
+        let items = try await TransactionRows.items(of: ids, on: database)
         let refs = try await modelRefs(items.map { $0.$model.id }, on: database, settings: settings)
         let itemsByTransaction = Dictionary(grouping: items, by: { $0.$transaction.id })
         return try transactions.map { transaction in

@@ -11,7 +11,7 @@ struct PaymentCapture {
     var logger: Logger = Logger(label: "hwc3d.payments")
 
     func capture(transactionID: UUID, buyer: Caller) async throws -> PaymentTransaction {
-        guard let transaction = try await PaymentTransaction.find(transactionID, on: database), transaction.$buyer.id == buyer.userID else {
+        guard let transaction = try await TransactionRows.transaction(transactionID, on: database), transaction.$buyer.id == buyer.userID else {
             throw Problem.notFound("The transaction")
         }
         switch transaction.lifecycle {
@@ -62,7 +62,7 @@ struct PaymentCapture {
             case .notPayable:
                 throw Problem.conflict("transaction-not-pending", "Not payable", detail: "This transaction can no longer be paid.")
             }
-            return try await PaymentTransaction.find(transactionID, on: database) ?? transaction
+            return try await TransactionRows.transaction(transactionID, on: database) ?? transaction
         }
     }
 }

@@ -23,7 +23,7 @@ struct PaymentCompletion {
     func complete(
         transactionID: UUID, amountCents: Int, currency: String, captureReference: String, on db: any Database, now: Date = Date()
     ) async throws -> Result {
-        guard let transaction = try await PaymentTransaction.find(transactionID, on: db) else { return .notPayable(.failed) }
+        guard let transaction = try await TransactionRows.transaction(transactionID, on: db) else { return .notPayable(.failed) }
         switch transaction.lifecycle {
         case .succeeded, .refunded, .partiallyRefunded: return .alreadyCompleted
         case .pending, .canceled, .failed: break
@@ -47,7 +47,7 @@ struct PaymentCompletion {
         transaction.paidAt = now
         transaction.captureReference = captureReference
 
-        let items = try await TransactionItem.query(on: db).filter(\.$transaction.$id == transactionID).all()
+        let items = try await TransactionRows.items(of: [transactionID], on: db)
         // No seller locks here (issue 11): a sale only adds a held earning to each seller's balance and reads none,
         // so it cannot make a payout or a reversal take money that is not there. Those read the balance under the
         // seller's lock and see every sale committed before them. Locking sellers here queued every capture behind

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// Whom to write to: the name and address other features put on an email, without reading `users` themselves.
 struct MailRecipient: Sendable {
@@ -23,7 +24,12 @@ enum UserDirectory {
     }
 
     static func recipient(_ id: UUID, on database: any Database) async throws -> MailRecipient? {
-        guard let user = try await User.find(id, on: database), user.status != .deleted else { return nil }
-        return MailRecipient(id: id, displayName: user.displayName, email: user.email)
+        // Three columns, not the whole account through Fluent: every sale queues two of these (issue 11).
+        guard let row = try await database.sql.raw("""
+            SELECT display_name, email, status FROM users WHERE id = \(bind: id)
+            """).first(),
+            try row.decode(column: "status", as: String.self) != User.Status.deleted.rawValue
+        else { return nil }
+        return MailRecipient(id: id, displayName: try row.decode(column: "display_name", as: String.self), email: try row.decode(column: "email", as: String.self))
     }
 }

@@ -61,9 +61,9 @@ final class IdempotencyKey: Model, @unchecked Sendable {
         let inserted = try await sql.raw("""
             INSERT INTO idempotency_keys (id, user_id, scope, key, request_hash, locked_until, created_at)
             VALUES (\(bind: id), \(bind: userID), \(bind: scope), \(bind: key), \(bind: requestHash), \(bind: now.addingTimeInterval(leaseSeconds)), \(bind: now))
-            ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING id
-            """).all()
-        if !inserted.isEmpty, let record = try await IdempotencyKey.find(id, on: database) { return .claimed(record) }
+            ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING *
+            """).first()
+        if let inserted { return .claimed(try record(from: inserted)) }
         guard let existing = try await IdempotencyKey.query(on: database)
             .filter(\.$userID == userID).filter(\.$scope == scope).filter(\.$key == key).first()
         else { throw ProblemMiddleware.internalError }
@@ -75,30 +75,50 @@ final class IdempotencyKey: Model, @unchecked Sendable {
         // Take over an expired lease only if nobody else took it first.
         let taken = try await sql.raw("""
             UPDATE idempotency_keys SET locked_until = \(bind: now.addingTimeInterval(leaseSeconds))
-            WHERE id = \(bind: existing.requireID()) AND response_status IS NULL AND locked_until < \(bind: now) RETURNING id
-            """).all()
-        guard !taken.isEmpty, let record = try await IdempotencyKey.find(existing.requireID(), on: database) else {
+            WHERE id = \(bind: existing.requireID()) AND response_status IS NULL AND locked_until < \(bind: now) RETURNING *
+            """).first()
+        guard let taken else {
             throw Problem(.conflict, "idempotency-key-in-use", "Request in progress",
                           detail: "A request with this Idempotency-Key is still being processed; retry in a few seconds.")
         }
-        return .claimed(record)
+        return .claimed(try record(from: taken))
+    }
+
+    /// The row the claim's statement returned, decoded column by column (no second read through Fluent). Every
+    /// change below is its own targeted `UPDATE`, never `update(on:)` of the whole record.
+    private static func record(from row: any SQLRow) throws -> IdempotencyKey {
+        let record = IdempotencyKey()
+        record.id = try row.decode(column: "id", as: UUID.self)
+        record.userID = try row.decode(column: "user_id", as: UUID.self)
+        record.scope = try row.decode(column: "scope", as: String.self)
+        record.key = try row.decode(column: "key", as: String.self)
+        record.requestHash = try row.decode(column: "request_hash", as: String.self)
+        record.resourceID = try row.decode(column: "resource_id", as: UUID?.self)
+        record.responseStatus = try row.decode(column: "response_status", as: Int?.self)
+        record.responseBody = try row.decode(column: "response_body", as: String?.self)
+        record.lockedUntil = try row.decode(column: "locked_until", as: Date.self)
+        record.createdAt = try row.decode(column: "created_at", as: Date.self)
+        record.$id.exists = true
+        return record
     }
 
     func attach(resourceID: UUID, on database: any Database) async throws {
         self.resourceID = resourceID
-        try await update(on: database)
+        try await database.sql.raw("UPDATE idempotency_keys SET resource_id = \(bind: resourceID) WHERE id = \(bind: requireID())").run()
     }
 
     func finish(status: Int, body: String, on database: any Database) async throws {
         responseStatus = status
         responseBody = body
-        try await update(on: database)
+        try await database.sql.raw("""
+            UPDATE idempotency_keys SET response_status = \(bind: status), response_body = \(bind: body) WHERE id = \(bind: requireID())
+            """).run()
     }
 
     /// Lets a retry resume at once after a failure that is worth retrying (a provider that did not answer).
     func release(on database: any Database) async throws {
         lockedUntil = Date(timeIntervalSince1970: 0)
-        try await update(on: database)
+        try await database.sql.raw("UPDATE idempotency_keys SET locked_until = \(bind: lockedUntil) WHERE id = \(bind: requireID())").run()
     }
 
     /// Forgets the key after a refusal, so the same key may be used again once the client fixed its request:
