@@ -102,8 +102,7 @@ struct CheckoutService {
             let fingerprint = provider.rawValue + ":" + lines
                 .map { "\(($0.model.id ?? UUID()).uuidString.lowercased())=\($0.model.priceCents)" }.sorted().joined(separator: ",")
 
-            let open = try await PaymentTransaction.query(on: db)
-                .filter(\.$buyer.$id == buyer.userID).filter(\.$status == PaymentTransaction.Status.pending.rawValue).all()
+            let open = try await TransactionRows.pending(of: buyer.userID, on: db)
             if let same = open.first(where: { $0.cartFingerprint == fingerprint }) {
                 try await record.attach(resourceID: same.requireID(), on: db)
                 return (same, true, [], nil)
@@ -112,7 +111,10 @@ struct CheckoutService {
             for old in open {
                 old.status = PaymentTransaction.Status.canceled.rawValue
                 old.failureReason = "Replaced by a newer checkout."
-                try await old.update(on: db)
+                try await db.sql.raw("""
+                    UPDATE transactions SET status = \(bind: old.status), failure_reason = \(bind: old.failureReason), updated_at = \(bind: Date())
+                    WHERE id = \(bind: old.requireID()) AND status = 'pending'
+                    """).run()
                 superseded.append(old)
             }
 
@@ -145,11 +147,37 @@ struct CheckoutService {
                 items.append(item)
             }
             transaction.feeCents = fees
-            try await transaction.create(on: db)
-            try await items.create(on: db)
+            transaction.createdAt = now
+            transaction.updatedAt = now
+            try await Self.insert(transaction, items: items, on: db)
             try await record.attach(resourceID: transaction.requireID(), on: db)
             return (transaction, false, superseded, items.map(\.title))
         }
+    }
+
+    /// The new transaction and its items as two plain INSERTs: Fluent's `create` walks every field by reflection,
+    /// once per item (issue 11's checkout profile).
+    private static func insert(_ transaction: PaymentTransaction, items: [TransactionItem], on db: any Database) async throws {
+        let sql = db.sql
+        try await sql.raw("""
+            INSERT INTO transactions (id, buyer_id, provider, status, amount_cents, fee_cents, refunded_cents, currency, test_mode,
+                cart_fingerprint, created_at, updated_at)
+            VALUES (\(bind: transaction.requireID()), \(bind: transaction.$buyer.id), \(bind: transaction.provider), \(bind: transaction.status),
+                \(bind: transaction.amountCents), \(bind: transaction.feeCents), \(bind: transaction.refundedCents), \(bind: transaction.currency),
+                \(bind: transaction.testMode), \(bind: transaction.cartFingerprint), \(bind: transaction.createdAt), \(bind: transaction.updatedAt))
+            """).run()
+        let rows: [SQLQueryString] = try items.map { item in
+            let id = try item.requireID()
+            return """
+            (\(bind: id), \(bind: item.$transaction.id), \(bind: item.$model.id), \(bind: item.$seller.id), \(bind: item.title),
+             \(bind: item.priceCents), \(bind: item.feeCents), \(bind: item.earningCents))
+            """
+        }
+        guard !rows.isEmpty else { return }
+        try await sql.raw("""
+            INSERT INTO transaction_items (id, transaction_id, model_id, seller_id, title, price_cents, fee_cents, earning_cents)
+            VALUES \(rows.joined(separator: ", "))
+            """).run()
     }
 
     /// Step 3: the provider's payment. Its idempotency key is our transaction id, so two requests racing here, or

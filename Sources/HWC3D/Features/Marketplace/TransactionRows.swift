@@ -13,6 +13,13 @@ enum TransactionRows {
         return try transaction(from: row)
     }
 
+    /// The buyer's transactions still waiting for their payment (at most a few: a new checkout supersedes them).
+    static func pending(of buyerID: UUID, on database: any Database) async throws -> [PaymentTransaction] {
+        try await database.sql.raw("""
+            SELECT * FROM transactions WHERE buyer_id = \(bind: buyerID) AND status = \(bind: PaymentTransaction.Status.pending.rawValue)
+            """).all().map(transaction(from:))
+    }
+
     /// The items of the given transactions, in id order (the order they were created in).
     static func items(of transactionIDs: [UUID], on database: any Database) async throws -> [TransactionItem] {
         guard !transactionIDs.isEmpty else { return [] }

@@ -42,7 +42,13 @@ final class JobQueue: Sendable {
         _ kind: String, payload: Payload, on database: any Database, runAt: Date = Date(), maxAttempts: Int = 8
     ) async throws {
         let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-        try await JobRecord(kind: kind, payload: json, runAt: runAt, maxAttempts: maxAttempts).create(on: database)
+        let now = Date()
+        // A plain INSERT, not Fluent's `create`, which walks the record's fields by reflection: every sale queues two
+        // emails, each with its job (issue 11's checkout profile).
+        try await database.sql.raw("""
+            INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
+            VALUES (\(bind: UUID.v7(now: now)), \(bind: kind), \(bind: json), 'queued', 0, \(bind: maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
+            """).run()
     }
 
     /// Wakes a sleeping worker loop early; harmless when none sleeps.
@@ -155,10 +161,12 @@ final class JobQueue: Sendable {
 
     private func finish(_ id: UUID, status: String, error: String?, runAt: Date?, database: any Database, logger: Logger) async {
         do {
-            var query = JobRecord.query(on: database).filter(\.$id == id)
-                .set(\.$status, to: status).set(\.$lastError, to: error).set(\.$lockedAt, to: nil).set(\.$lockedBy, to: nil)
-            if let runAt { query = query.set(\.$runAt, to: runAt) }
-            try await query.update()
+            let reschedule: SQLQueryString = if let runAt { ", run_at = \(bind: runAt)" } else { "" }
+            try await database.sql.raw("""
+                UPDATE jobs SET status = \(bind: status), last_error = \(bind: error), locked_at = NULL, locked_by = NULL,
+                    updated_at = \(bind: Date())\(reschedule)
+                WHERE id = \(bind: id)
+                """).run()
         } catch {
             // The job stays `running` and is requeued as stale later: at-least-once, never lost.
             logger.error("could not record job result", metadata: ["error": "\(error)"])
