@@ -54,6 +54,8 @@ enum Migrations {
         CreatePayoutMethods(),
         CreateIdempotencyKeys(),
         CreateWebhookEvents(),
+        // Reads (issue 11).
+        CreateListedCategoryCounts(),
     ]
 
     static func register(in app: Application) {

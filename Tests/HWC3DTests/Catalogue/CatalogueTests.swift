@@ -55,6 +55,66 @@ struct CatalogueTests {
         }
     }
 
+    @Test("the kept category counts equal a recount after every kind of change: status, visibility, deletion, category, removal")
+    func categoryCountsFollowEveryChange() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let sql = try #require(server.app.db as? any SQLDatabase)
+            let categories = try await sql.raw("SELECT id FROM categories ORDER BY slug").all().map { try $0.decode(column: "id", as: UUID.self) }
+            var models: [UUID] = []
+            for index in 0..<12 {
+                models.append(try await CatalogueFixtures.model(server, owner: alice, category: ["cars", "ships", "art"][index % 3]))
+            }
+            // What the tree shows, per category id, against a count of the models themselves.
+            func shown() async throws -> [UUID: Int] {
+                let response = try await server.request(.GET, "/api/v1/categories")
+                #expect(response.status == .ok)
+                var counts: [UUID: Int] = [:]
+                for item in try #require(try response.object()["items"] as? [[String: Any]]) {
+                    let children = item["children"] as? [[String: Any]] ?? []
+                    for child in children {
+                        counts[try #require(UUID(uuidString: child["id"] as? String ?? ""))] = child["model_count"] as? Int
+                    }
+                    // A parent's own models: its total less its children's.
+                    let total = item["model_count"] as? Int ?? 0
+                    counts[try #require(UUID(uuidString: item["id"] as? String ?? ""))] = total - children.reduce(0) { $0 + ($1["model_count"] as? Int ?? 0) }
+                }
+                return counts.filter { $0.value != 0 }
+            }
+            func recount() async throws -> [UUID: Int] {
+                let rows = try await sql.raw("""
+                    SELECT category_id, COUNT(*) AS n FROM models
+                    WHERE status = 'published' AND visibility = 'public' AND deleted_at IS NULL AND category_id IS NOT NULL
+                    GROUP BY category_id
+                    """).all()
+                return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(column: "category_id", as: UUID.self), try $0.decode(column: "n", as: Int.self)) })
+            }
+            #expect(try await shown() == recount())
+            #expect(try await recount().values.reduce(0, +) == 12)
+
+            var generator = SystemRandomNumberGenerator()
+            for step in 0..<60 {
+                let model = models.randomElement(using: &generator)!
+                let change: SQLQueryString = switch step % 6 {
+                case 0: "UPDATE models SET status = \(bind: ["draft", "pending_review", "published", "archived"].randomElement()!) WHERE id = \(bind: model)"
+                case 1: "UPDATE models SET visibility = \(bind: ["public", "unlisted", "private"].randomElement()!) WHERE id = \(bind: model)"
+                case 2: "UPDATE models SET deleted_at = \(bind: Bool.random() ? Date() : nil) WHERE id = \(bind: model)"
+                case 3: "UPDATE models SET category_id = \(bind: Bool.random() ? categories.randomElement()! : nil) WHERE id = \(bind: model)"
+                case 4: "UPDATE models SET status = 'published', visibility = 'public', deleted_at = NULL, category_id = \(bind: categories.randomElement()!) WHERE id = \(bind: model)"
+                default: "UPDATE models SET like_count = like_count + 1, title = \(bind: "Renamed \(step)") WHERE id = \(bind: model)"
+                }
+                try await sql.raw(change).run()
+                #expect(try await shown() == recount(), "after step \(step)")
+            }
+            // A model removed outright (an erased account's models go this way) leaves its category's count.
+            try await sql.raw("UPDATE models SET status = 'published', visibility = 'public', deleted_at = NULL, category_id = \(bind: categories[0]) WHERE id = \(bind: models[0])").run()
+            let before = try await recount()[categories[0]] ?? 0
+            try await sql.raw("DELETE FROM models WHERE id = \(bind: models[0])").run()
+            #expect(try await recount()[categories[0]] ?? 0 == before - 1)
+            #expect(try await shown() == recount())
+        }
+    }
+
     @Test("popular tags by number of listed models, then name; tags only unlisted models carry are left out")
     func popularTags() async throws {
         try await withServer { server in

@@ -4,7 +4,8 @@ import HWC3DAPI
 import SQLKit
 
 /// The category tree and popular tags with their counts of listed models (published, public, not deleted),
-/// each one SQL statement.
+/// each one SQL statement. The tree's counts are kept as models change (`ListingSQL.leftJoinListedCount`), not
+/// counted per request.
 struct CatalogueReads: Sendable {
     let database: any Database
 
@@ -21,9 +22,8 @@ struct CatalogueReads: Sendable {
     func categoryTree() async throws -> [Node] {
         let sql = database.sql
         let rows = try await sql.raw("""
-            SELECT c.id, c.slug, c.name, c.parent_id, c.position, COUNT(m.id) AS model_count
-            FROM categories c \(ListingSQL.leftJoinListed(alias: "m", inCategory: "c.id"))
-            GROUP BY c.id, c.slug, c.name, c.parent_id, c.position
+            SELECT c.id, c.slug, c.name, c.parent_id, c.position, COALESCE(n.listed_count, 0) AS model_count
+            FROM categories c \(ListingSQL.leftJoinListedCount(alias: "n", inCategory: "c.id"))
             ORDER BY c.position, c.slug
             """).all()
         var roots: [Node] = []

@@ -15,9 +15,10 @@ enum ListingSQL {
         "JOIN models \(unsafeRaw: alias) ON \(unsafeRaw: alias).id = \(unsafeRaw: modelIDColumn)"
     }
 
-    /// `LEFT JOIN` of the listed models filed in the category whose id is in `categoryIDColumn` (no row: none).
-    static func leftJoinListed(alias: String, inCategory categoryIDColumn: String) -> SQLQueryString {
-        "LEFT JOIN models \(unsafeRaw: alias) ON \(unsafeRaw: alias).category_id = \(unsafeRaw: categoryIDColumn) AND \(isListed(alias))"
+    /// `LEFT JOIN` of the count of listed models filed in the category whose id is in `categoryIDColumn`, read as
+    /// `<alias>.listed_count` (NULL: none). Kept by triggers on `models` (`CreateListedCategoryCounts`).
+    static func leftJoinListedCount(alias: String, inCategory categoryIDColumn: String) -> SQLQueryString {
+        "LEFT JOIN listed_category_counts \(unsafeRaw: alias) ON \(unsafeRaw: alias).category_id = \(unsafeRaw: categoryIDColumn)"
     }
 
     /// True for a model anyone may find in the catalogue: published, public, not deleted (`ModelAsset.isListed`).
