@@ -55,7 +55,7 @@ enum Migrations {
         CreateIdempotencyKeys(),
         CreateWebhookEvents(),
         // Reads (issue 11).
-        CreateListedCategoryCounts(),
+        CreateListedModelCounts(),
     ]
 
     static func register(in app: Application) {

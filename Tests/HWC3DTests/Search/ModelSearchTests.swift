@@ -324,6 +324,26 @@ struct ModelSearchTests {
 
             let none = try await get(server, "/api/v1/models?q=zzzz")
             #expect(none.facet("categories").isEmpty && none.facet("formats").isEmpty && none.facet("licenses").isEmpty)
+
+            // Browsing by facets alone reads the kept counts; `min_price=0` (true of every model) makes the same query
+            // count the models themselves. Both ways agree, before and after models change.
+            func bothWaysAgree(_ query: String) async throws {
+                let kept = try await get(server, "/api/v1/models?\(query)")
+                let counted = try await get(server, "/api/v1/models?\(query)&min_price=0")
+                #expect(kept.meta["total"] == counted.meta["total"], "\(query)")
+                for facet in ["categories", "formats", "licenses"] {
+                    #expect(kept.facet(facet) == counted.facet(facet), "\(query): \(facet)")
+                }
+            }
+            let queries = ["per_page=1", "license=cc0", "category=furniture&format=glb", "category=seating", "format=fbx&license=standard"]
+            for query in queries { try await bothWaysAgree(query) }
+            let sql = try #require(server.app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE models SET status = 'published' WHERE title = 'Draft chair'").run()
+            try await sql.raw("UPDATE models SET license = 'cc-by', formats = 'fbx,obj' WHERE title = 'Car'").run()
+            try await sql.raw("UPDATE models SET deleted_at = \(bind: Date()) WHERE title = 'Chair one'").run()
+            let furniture = try await get(server, "/api/v1/models?category=furniture")
+            #expect(furniture.meta["total"] == 3)
+            for query in queries { try await bothWaysAgree(query) }
         }
     }
 

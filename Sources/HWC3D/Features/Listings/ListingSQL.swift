@@ -16,10 +16,20 @@ enum ListingSQL {
     }
 
     /// `LEFT JOIN` of the count of listed models filed in the category whose id is in `categoryIDColumn`, read as
-    /// `<alias>.listed_count` (NULL: none). Kept by triggers on `models` (`CreateListedCategoryCounts`).
+    /// `<alias>.listed_count` (NULL: none). Kept by triggers on `models` (`CreateListedModelCounts`).
     static func leftJoinListedCount(alias: String, inCategory categoryIDColumn: String) -> SQLQueryString {
-        "LEFT JOIN listed_category_counts \(unsafeRaw: alias) ON \(unsafeRaw: alias).category_id = \(unsafeRaw: categoryIDColumn)"
+        """
+        LEFT JOIN (SELECT category_id, SUM(listed_count) AS listed_count FROM listed_model_counts GROUP BY category_id) \(unsafeRaw: alias)
+        ON \(unsafeRaw: alias).category_id = \(unsafeRaw: categoryIDColumn)
+        """
     }
+
+    /// The listed models as the kept counts have them: one row per combination of `category_id`, `license` and
+    /// `formats` that has listed models, with their number in `n`. A subquery to put after `FROM`, the same counts
+    /// as grouping `FROM models m WHERE isListed(m)` by those three columns, at a few thousand rows, not every model.
+    static let listedCombinations: SQLQueryString = """
+        (SELECT category_id, license, formats, listed_count AS n FROM listed_model_counts WHERE listed_count > 0)
+        """
 
     /// True for a model anyone may find in the catalogue: published, public, not deleted (`ModelAsset.isListed`).
     static func isListed(_ alias: String) -> SQLQueryString {

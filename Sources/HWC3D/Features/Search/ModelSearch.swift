@@ -86,26 +86,36 @@ struct ModelSearch {
     }
 
     /// The models matching everything but the facet filters are found once (`hits`, materialised), then the
-    /// total and each facet count that set with the other facets' filters applied.
+    /// total and each facet count that set with the other facets' filters applied. A browse of the whole catalogue
+    /// filtered by facets alone counts nothing: `hits` is then the listed models' kept counts, one row per
+    /// combination of category, license and formats weighted by its number (`ListingSQL.listedCombinations`).
     private func counts(_ plan: Plan) async throws -> (Int, Components.Schemas.ModelFacets) {
         func restricted(_ arm: SQLQueryString, excluding facet: Facet?) -> SQLQueryString {
             let predicates = plan.facetFilters(on: "h", excluding: facet)
             return predicates.isEmpty ? arm : arm + " WHERE " + predicates.joined(separator: " AND ")
         }
-        let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COUNT(*) AS n FROM hits h", excluding: nil)
+        let hits: SQLQueryString
+        let count: SQLQueryString
+        if plan.keptCountsSuffice {
+            hits = "SELECT category_id, license, formats, n FROM \(ListingSQL.listedCombinations) kept"
+            count = "SUM(h.n)"
+        } else {
+            hits = "SELECT m.id, m.category_id, m.license, m.formats \(ListingSQL.from(alias: "m")) WHERE \(plan.conditions(excludingFacets: true))"
+            count = "COUNT(*)"
+        }
+        let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COALESCE(\(count), 0) AS n FROM hits h", excluding: nil)
         let categoryArm = restricted("""
-            SELECT 'category', top.slug, top.name, COUNT(*) FROM hits h
+            SELECT 'category', top.slug, top.name, \(count) FROM hits h
             \(CatalogueSQL.joinTopCategory(alias: "top", of: "h.category_id"))
             """, excluding: .category) + " GROUP BY top.slug, top.name"
-        let licenseArm = restricted("SELECT 'license', h.license, '', COUNT(*) FROM hits h", excluding: .license) + " GROUP BY h.license"
+        let licenseArm = restricted("SELECT 'license', h.license, '', \(count) FROM hits h", excluding: .license) + " GROUP BY h.license"
         let formatValues = ModelSearchCriteria.formats.map { "SELECT '\(unsafeRaw: $0)' AS value" as SQLQueryString }
         let formatArm = restricted(
-            "SELECT 'format', fmt.value, '', COUNT(*) FROM hits h JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt"
+            "SELECT 'format', fmt.value, '', \(count) FROM hits h JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt"
                 + " ON (',' || h.formats || ',') LIKE ('%,' || fmt.value || ',%')",
             excluding: .format) + " GROUP BY fmt.value"
         let rows = try await sql.raw("""
-            WITH hits AS MATERIALIZED (
-                SELECT m.id, m.category_id, m.license, m.formats \(ListingSQL.from(alias: "m")) WHERE \(plan.conditions(excludingFacets: true)))
+            WITH hits AS MATERIALIZED (\(hits))
             \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
             """).all()
         var total = 0
@@ -157,6 +167,18 @@ extension ModelSearch {
 
         /// The `WHERE` over `models m`: every filter, or every filter but the three facets' own.
         func conditions(excludingFacets: Bool = false, includeText: Bool = true) -> SQLQueryString {
+            predicates(excludingFacets: excludingFacets, includeText: includeText).joined(separator: " AND ")
+        }
+
+        /// Whether the whole catalogue's listed models, narrowed by facet filters only, are what is counted: then the
+        /// kept counts give the total and the facets. Asked of the predicates themselves, so a filter added later
+        /// cannot be forgotten here.
+        var keptCountsSuffice: Bool {
+            if case .catalogue = criteria.scope { return predicates(excludingFacets: true, includeText: true).count == 1 }
+            return false
+        }
+
+        private func predicates(excludingFacets: Bool, includeText: Bool) -> [SQLQueryString] {
             var parts: [SQLQueryString] = []
             switch criteria.scope {
             case .catalogue:
@@ -192,7 +214,7 @@ extension ModelSearch {
             if let key = criteria.creatorKey {
                 parts.append(key.isEmpty ? "1 = 0" : "m.owner_id IN (\(UserReads.ids(usernameKey: key)))")
             }
-            return parts.joined(separator: " AND ")
+            return parts
         }
 
         /// The category, format and license filters over the models under `alias`, but `facet`'s own.
