@@ -97,25 +97,36 @@ struct ModelSearch {
         let hits: SQLQueryString
         let count: SQLQueryString
         if plan.keptCountsSuffice {
-            hits = "SELECT category_id, license, formats, n FROM \(ListingSQL.listedCombinations) kept"
-            count = "SUM(h.n)"
+            // A few thousand small rows: reading them in each arm is cheaper than copying them first.
+            hits = "hits AS NOT MATERIALIZED (SELECT category_id, license, formats, n FROM \(ListingSQL.listedCombinations) kept)"
+            count = "CAST(SUM(h.n) AS BIGINT)"
         } else {
-            hits = "SELECT m.id, m.category_id, m.license, m.formats \(ListingSQL.from(alias: "m")) WHERE \(plan.conditions(excludingFacets: true))"
+            hits = """
+                hits AS MATERIALIZED (
+                    SELECT m.id, m.category_id, m.license, m.formats \(ListingSQL.from(alias: "m")) WHERE \(plan.conditions(excludingFacets: true)))
+                """
             count = "COUNT(*)"
         }
         let totalArm = restricted("SELECT 'total' AS facet, '' AS value, '' AS label, COALESCE(\(count), 0) AS n FROM hits h", excluding: nil)
-        let categoryArm = restricted("""
-            SELECT 'category', top.slug, top.name, \(count) FROM hits h
-            \(CatalogueSQL.joinTopCategory(alias: "top", of: "h.category_id"))
-            """, excluding: .category) + " GROUP BY top.slug, top.name"
+        // Categories and formats are grouped by the hits' own values first (a few dozen), then rolled up to the top
+        // category or split into formats: the joins and the LIKE then run per group, not per hit. (PostgreSQL sums
+        // bigints into numeric; the casts keep every count an integer.)
+        let categoryArm = """
+            SELECT 'category', top.slug, top.name, CAST(SUM(g.n) AS BIGINT) FROM (
+                \(restricted("SELECT h.category_id, \(count) AS n FROM hits h", excluding: .category)) GROUP BY h.category_id) g
+            \(CatalogueSQL.joinTopCategory(alias: "top", of: "g.category_id"))
+            GROUP BY top.slug, top.name
+            """ as SQLQueryString
         let licenseArm = restricted("SELECT 'license', h.license, '', \(count) FROM hits h", excluding: .license) + " GROUP BY h.license"
         let formatValues = ModelSearchCriteria.formats.map { "SELECT '\(unsafeRaw: $0)' AS value" as SQLQueryString }
-        let formatArm = restricted(
-            "SELECT 'format', fmt.value, '', \(count) FROM hits h JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt"
-                + " ON (',' || h.formats || ',') LIKE ('%,' || fmt.value || ',%')",
-            excluding: .format) + " GROUP BY fmt.value"
+        let formatArm = """
+            SELECT 'format', fmt.value, '', CAST(SUM(g.n) AS BIGINT) FROM (
+                \(restricted("SELECT h.formats, \(count) AS n FROM hits h", excluding: .format)) GROUP BY h.formats) g
+            JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt ON (',' || g.formats || ',') LIKE ('%,' || fmt.value || ',%')
+            GROUP BY fmt.value
+            """ as SQLQueryString
         let rows = try await sql.raw("""
-            WITH hits AS MATERIALIZED (\(hits))
+            WITH \(hits)
             \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
             """).all()
         var total = 0
