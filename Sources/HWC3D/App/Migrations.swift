@@ -56,6 +56,7 @@ enum Migrations {
         CreateWebhookEvents(),
         // Reads (issue 11).
         CreateListedModelCounts(),
+        UpdateModelsAddSearchHitIndex(),
     ]
 
     static func register(in app: Application) {
