@@ -9,9 +9,9 @@ struct ModelDetails {
     let services: AppServices
     let database: any Database
 
-    /// The model page, `key` being an id or a slug: the model, its creator, its category and what the caller has
-    /// to do with it (liked, bought) in one statement, then its files and its images. The model read here is for
-    /// reading only (see `ModelRow`).
+    /// The model page, `key` being an id or a slug, in one statement: the model, its creator, its category, what
+    /// the caller has to do with it (liked, bought), and its files and images as JSON columns. The model read here
+    /// is for reading only (see `ModelRow`).
     func page(_ key: String, for caller: Caller?) async throws -> Components.Schemas.Model {
         let keyCondition: SQLQueryString
         if let id = UUID(uuidString: key) {
@@ -26,9 +26,13 @@ struct ModelDetails {
         } else {
             "FALSE AS liked_by_me, FALSE AS purchased"
         }
-        guard let row = try await database.sql.raw("""
+        let sql = database.sql
+        let dialect = sql.dialect.name
+        guard let row = try await sql.raw("""
             SELECT \(ModelRow.columns("m")), \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")),
-                   \(CatalogueSQL.categoryRefColumns(from: "c", prefix: "c_")), \(callerColumns)
+                   \(CatalogueSQL.categoryRefColumns(from: "c", prefix: "c_")), \(callerColumns),
+                   \(ModelFileReads.listColumn(modelIDColumn: "m.id", dialect: dialect)) AS files_json,
+                   \(ModelImageReads.galleryColumn(modelIDColumn: "m.id", dialect: dialect)) AS images_json
             \(ListingSQL.from(alias: "m"))
             \(UserReads.join(alias: "u", on: "m.owner_id"))
             \(CatalogueSQL.leftJoinCategory(alias: "c", on: "m.category_id"))
@@ -40,7 +44,9 @@ struct ModelDetails {
         return try await render(
             model, for: caller, creator: UserSummaryColumns.Row(from: row, prefix: "u_"),
             category: CatalogueSQL.categoryRef(from: row, prefix: "c_"),
-            liked: try row.decode(column: "liked_by_me", as: Bool.self), purchased: try row.decode(column: "purchased", as: Bool.self))
+            liked: try row.decode(column: "liked_by_me", as: Bool.self), purchased: try row.decode(column: "purchased", as: Bool.self),
+            files: try ModelFileReads.files(in: row, column: "files_json"),
+            images: try ModelImageReads.gallery(in: row, column: "images_json", coverID: model.coverImageID, settings: services.settings))
     }
 
     /// The page of a model the caller just changed (create, edit, submit), read the plain way.
@@ -53,25 +59,25 @@ struct ModelDetails {
         if let caller { liked = try await ModelLikeService(database: database).isLiked(modelID: modelID, userID: caller.userID) }
         var purchased = false
         if let caller { purchased = try await Purchase.owns(buyerID: caller.userID, modelID: modelID, on: database) }
+        async let filesRead = ModelFileReads.files(of: modelID, on: database)
+        async let imagesRead = ModelImageService.images(of: modelID, on: database.sql)
+        let (files, images) = try await (filesRead, imagesRead)
+        let settings = services.settings
         return try await render(
-            model, for: caller, creator: UserSummaryColumns.Row(owner), category: categoryRef, liked: liked, purchased: purchased)
+            model, for: caller, creator: UserSummaryColumns.Row(owner), category: categoryRef, liked: liked, purchased: purchased,
+            files: files, images: images.map { Components.Schemas.ModelImage($0, isCover: $0.id == model.coverImageID, settings: settings) })
     }
 
     private func render(
         _ model: ModelAsset, for caller: Caller?, creator owner: UserSummaryColumns.Row, category categoryRef: Components.Schemas.CategoryRef?,
-        liked: Bool, purchased: Bool
+        liked: Bool, purchased: Bool, files fileViews: [Components.Schemas.ModelFile], images imageViews: [Components.Schemas.ModelImage]
     ) async throws -> Components.Schemas.Model {
         let modelID = try model.requireID()
-        // Independent reads, sent together: the page waits for the slower one, not for both in turn.
-        async let filesRead = ModelFileReads.files(of: modelID, on: database)
-        async let imagesRead = ModelImageService.images(of: modelID, on: database.sql)
-        let (fileViews, images) = try await (filesRead, imagesRead)
         let isMine = caller?.userID == model.$owner.id
         let privileged: Bool
         if let caller, !isMine { privileged = try await ModelAccess.isModerator(caller, on: database) } else { privileged = isMine }
         let entitlement = try await ModelEntitlement.check(model, caller: caller, purchased: purchased, on: database)
         let settings = services.settings
-        let imageViews = images.map { Components.Schemas.ModelImage($0, isCover: $0.id == model.coverImageID, settings: settings) }
         let counters = Components.Schemas.ModelCounters(
             views: model.viewCount, downloads: model.downloadCount, likes: model.likeCount, comments: model.commentCount)
         let status = Components.Schemas.ModelStatus(rawValue: model.status) ?? .draft

@@ -22,6 +22,40 @@ enum ModelFileReads {
         return file.storageKey
     }
 
+    /// A model's files as the detail page lists them, as one JSON column of the page's own statement (`files(in:)`
+    /// decodes it): the same rows and order as `files(of:)`.
+    static func listColumn(modelIDColumn: String, dialect: String) -> SQLQueryString {
+        SQLJSONRows.array(
+            fields: [
+                ("id", "id"), ("filename", "original_filename"), ("format", "format"), ("packaging", "packaging"),
+                ("size_bytes", "size_bytes"), ("sha256", "sha256"), ("analysis_status", "analysis_status"),
+                ("analysis_error", "analysis_error"), ("analysis", "analysis"), ("created_at", "created_at"),
+            ],
+            from: "model_files", where: "model_id = \(unsafeRaw: modelIDColumn)", orderBy: "created_at, id", dialect: dialect)
+    }
+
+    static func files(in row: any SQLRow, column: String) throws -> [Components.Schemas.ModelFile] {
+        try SQLJSONRows.decode(ListedFile.self, from: row, column: column).map { file in
+            Components.Schemas.ModelFile(
+                storedID: file.id, filename: file.filename, format: file.format, packaging: file.packaging, sizeBytes: file.size_bytes,
+                sha256: file.sha256, analysisStatus: file.analysis_status, analysisError: file.analysis_error, analysis: file.analysis,
+                createdAt: file.created_at?.value)
+        }
+    }
+
+    private struct ListedFile: Decodable {
+        let id: UUID
+        let filename: String
+        let format: String
+        let packaging: String
+        let size_bytes: Int64
+        let sha256: String
+        let analysis_status: String
+        let analysis_error: String?
+        let analysis: String?
+        let created_at: SQLJSONRows.Date?
+    }
+
     /// A model's files as the detail page lists them, oldest upload first: one statement, rows decoded column by
     /// column (the model page is the busiest read; Fluent's reflection was a large part of its cost).
     static func files(of modelID: UUID, on database: any Database) async throws -> [Components.Schemas.ModelFile] {

@@ -2,8 +2,9 @@ import Foundation
 import HWC3DAPI
 import SQLKit
 
-/// The cover image of a model card, as SQL pieces for the one-statement card read (`ModelCards`), so that only
-/// ModelMedia queries `model_images` and decides which image is the cover.
+/// The cover image of a model card, as SQL pieces for the one-statement card read (`ModelCards`), and the gallery
+/// of the detail page as one JSON column of its statement, so that only ModelMedia queries `model_images` and
+/// decides which image is the cover.
 enum ModelImageReads {
     /// `LEFT JOIN` of the cover under `alias`: the chosen one (`coverIDColumn`), else the model's first image by
     /// position (a correlated subquery, once per card, on the `(model_id, position)` index); no row: no image.
@@ -15,6 +16,32 @@ enum ModelImageReads {
     }
 
     static let coverColumns = ["id", "position", "width", "height", "created_at", "generated"]
+
+    /// The model's images in gallery order, as one JSON column (`gallery(in:column:coverID:settings:)` decodes it).
+    static func galleryColumn(modelIDColumn: String, dialect: String) -> SQLQueryString {
+        SQLJSONRows.array(
+            fields: coverColumns.map { ($0, $0) }, from: "model_images", where: "model_id = \(unsafeRaw: modelIDColumn)",
+            orderBy: "position", dialect: dialect)
+    }
+
+    /// The gallery `galleryColumn` read, the image `coverID` names marked as the cover.
+    static func gallery(in row: any SQLRow, column: String, coverID: UUID?, settings: Settings) throws -> [Components.Schemas.ModelImage] {
+        try SQLJSONRows.decode(GalleryImage.self, from: row, column: column).map { image in
+            .init(
+                id: image.id.uuidString.lowercased(), position: image.position, isCover: image.id == coverID, width: image.width,
+                height: image.height, urls: ModelImageRenditions.urls(imageID: image.id, settings: settings),
+                createdAt: image.created_at?.value ?? Date(), generated: image.generated.value)
+        }
+    }
+
+    private struct GalleryImage: Decodable {
+        let id: UUID
+        let position: Int
+        let width: Int
+        let height: Int
+        let created_at: SQLJSONRows.Date?
+        let generated: SQLJSONRows.Bool
+    }
 
     /// `i.id AS i_id, i.position AS i_position, …`: what `cover(from:prefix:settings:)` decodes.
     static func coverColumns(from alias: String, prefix: String) -> SQLQueryString {

@@ -99,11 +99,7 @@ extension APIHandler {
     func getUserProfile(_ input: Operations.GetUserProfile.Input) async throws -> Operations.GetUserProfile.Output {
         let req = try request
         let service = UserService(services: services, database: req.reads)
-        let user = try await service.findPublic(username: input.path.username)
-        var following = false
-        if let caller = try optionalCaller, caller.userID != user.id {
-            following = try await service.isFollowing(followerID: caller.userID, followeeID: user.id!)
-        }
+        let (user, following) = try await service.publicProfile(username: input.path.username, viewerID: try optionalCaller?.userID)
         let settings = services.settings
         return .ok(.init(body: .json(.init(
             id: user.id!.uuidString.lowercased(), username: user.username, displayName: user.displayName, bio: user.bio,

@@ -6,10 +6,19 @@ import SQLKit
 /// straight into models. Fluent's own hydration walks each model by reflection, which profiling showed costs
 /// more than the query itself on these paths (see the benchmark in the README).
 enum UserReads {
-    static func user(usernameKey: String, on database: any Database) async throws -> User? {
-        let sql = database.sql
-        let row = try await sql.raw("SELECT * FROM users WHERE username_key = \(bind: usernameKey)").first()
-        return try row.map { try UserRow(from: $0).model() }
+    /// A profile as a viewer sees it: the account with this username key and whether `viewerID` follows it, in
+    /// one statement (a signed-in profile view was two, the second through Fluent).
+    static func profile(usernameKey: String, viewerID: UUID?, on database: any Database) async throws -> (user: User, followed: Bool)? {
+        let followed: SQLQueryString = if let viewerID {
+            "EXISTS (SELECT 1 FROM user_follows f WHERE f.follower_id = \(bind: viewerID) AND f.followee_id = u.id)"
+        } else {
+            "FALSE"
+        }
+        guard let row = try await database.sql.raw("""
+            SELECT u.*, \(followed) AS followed_by_viewer FROM users u WHERE u.username_key = \(bind: usernameKey)
+            """).first()
+        else { return nil }
+        return (try UserRow(from: row).model(), try row.decode(column: "followed_by_viewer", as: Bool.self))
     }
 
     /// `JOIN users <alias> ON <alias>.id = <userIDColumn>`, and the row it adds decodes with `UserRow`: for the

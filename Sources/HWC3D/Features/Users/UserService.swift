@@ -111,16 +111,16 @@ struct UserService: Sendable {
     }
 
     func findPublic(username: String) async throws -> User {
-        guard username.count <= 60,
-            let user = try await UserReads.user(usernameKey: username.lowercased(), on: database),
-            user.status == .active
-        else { throw Problem.notFound("User") }
-        return user
+        try await publicProfile(username: username, viewerID: nil).user
     }
 
-    func isFollowing(followerID: UUID, followeeID: UUID) async throws -> Bool {
-        try await UserFollow.query(on: database)
-            .filter(\.$follower.$id == followerID).filter(\.$followee.$id == followeeID).count() > 0
+    /// An active account by username, and whether the viewer follows it (never themselves).
+    func publicProfile(username: String, viewerID: UUID?) async throws -> (user: User, followed: Bool) {
+        guard username.count <= 60,
+            let found = try await UserReads.profile(usernameKey: username.lowercased(), viewerID: viewerID, on: database),
+            found.user.status == .active
+        else { throw Problem.notFound("User") }
+        return (found.user, found.followed && found.user.id != viewerID)
     }
 
     /// Idempotent. The counters move only when the row really appears, in the same transaction, with an
