@@ -123,9 +123,11 @@ func routes(_ app: Application, services: AppServices) throws {
     let policies = try RoutePolicies.fromContract()
     let routePolicy = RoutePolicyMiddleware(policies: policies, rateLimiter: services.rateLimiter, settings: services.settings)
     let transport = ContractTransport(routes: app, drainLimit: routePolicy.largestBodyLimit)
-    // Compact JSON: pretty-printing and key sorting cost time on every response and help no client.
+    // Compact JSON: pretty-printing and key sorting cost time on every response and help no client. Dates are
+    // written without ICU (`InternetDateTranscoder`).
     try APIHandler(services: services).registerHandlers(
-        on: transport, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: [.withoutEscapingSlashes]),
+        on: transport, serverURL: URL(string: "/")!,
+        configuration: .init(dateTranscoder: InternetDateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes]),
         middlewares: [
             routePolicy,
             CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds), policies: policies),
