@@ -135,6 +135,17 @@ struct CatalogueTests {
 
             let limited = try await server.request(.GET, "/api/v1/tags?limit=1").object()
             #expect((limited["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["low-poly"])
+
+            // Typed text counts tag by tag, the full list all at once: the same counts either way, and a tag only
+            // unlisted models carry stays out of both.
+            let prefixed = try #require(try await server.request(.GET, "/api/v1/tags?q=lo").object()["items"] as? [[String: Any]])
+            #expect(prefixed.map { $0["name"] as? String } == ["low-poly", "lowland"])
+            #expect(prefixed.map { $0["model_count"] as? Int } == [3, 1])
+            for (name, count) in [("crate", 1), ("sci-fi", 2)] {
+                let one = try #require(try await server.request(.GET, "/api/v1/tags?q=\(name)").object()["items"] as? [[String: Any]])
+                #expect(one.map { $0["model_count"] as? Int } == [count], "\(name)")
+            }
+            #expect((try await server.request(.GET, "/api/v1/tags?q=draft").object()["items"] as? [[String: Any]])?.isEmpty == true)
         }
     }
 

