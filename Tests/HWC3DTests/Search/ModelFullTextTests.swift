@@ -62,6 +62,16 @@ struct ModelFullTextTests {
             let byDownloads = try await get(server, "/api/v1/models?q=dragon&sort=popular&per_page=2")
             #expect(byDownloads.meta["total"] == 4)
             #expect(byDownloads.facet("licenses") == ["standard": 4])
+            // A ranked page comes out of the counting statement: pages keep the rank order and the totals, and a
+            // page past the end is empty.
+            var paged: [String] = []
+            for page in 1...3 {
+                let response = try await get(server, "/api/v1/models?q=dragon&per_page=2&page=\(page)")
+                #expect(response.meta["total"] == 4 && response.meta["pages"] == 2, "page \(page)")
+                #expect(response.facet("licenses") == ["standard": 4], "page \(page)")
+                paged += response.titles
+            }
+            #expect(paged == ["Dragon statue", "Stone statue", "Castle gate", "Garden gnome"])
         }
     }
 

@@ -5,6 +5,8 @@ import SQLKit
 /// Runs catalogue queries in SQL, the same statements on SQLite and PostgreSQL except for the full-text part.
 /// A page costs three statements whatever the filters: the ordered ids of the page, their cards, and one
 /// `UNION ALL` statement carrying the total and the three facets; the last runs concurrently with the first two.
+/// A text search ranked by relevance costs two: its page comes out of the counting statement, which has found and
+/// ranked the matches already (issue 11: finding them twice was a third of an uncached search).
 ///
 /// Facets follow the usual faceted-search rule: each facet is counted over the result with every filter applied
 /// except its own, so with `license=cc0` selected the license facet still shows how many `cc-by` models there
@@ -29,11 +31,16 @@ struct ModelSearch {
 
     func run(_ criteria: ModelSearchCriteria) async throws -> Result {
         let plan = try await Plan(criteria: criteria, sql: sql)
+        if criteria.sort == .relevance {
+            let counted = try await counts(plan)
+            let items = try await ModelCards.load(ids: counted.rankedPage, on: sql, settings: settings)
+            return Result(items: items, total: counted.total, facets: counted.facets)
+        }
         async let counts = counts(plan)
         let ids = try await pageIDs(plan)
         let items = try await ModelCards.load(ids: ids, on: sql, settings: settings)
-        let (total, facets) = try await counts
-        return Result(items: items, total: total, facets: facets)
+        let counted = try await counts
+        return Result(items: items, total: counted.total, facets: counted.facets)
     }
 
     // MARK: statements
@@ -42,29 +49,10 @@ struct ModelSearch {
         let criteria = plan.criteria
         var from = ListingSQL.from(alias: "m")
         var order: SQLQueryString
-        var includeText = true
         switch criteria.sort {
-        case .relevance where plan.isPostgres:
-            // The match becomes a join, as on SQLite: the rank needs the document's vector.
-            let weights = Self.weights
-            from += """
-                 JOIN model_search_docs sd ON sd.model_id = m.id AND sd.search_vector @@ to_tsquery('simple', \(bind: plan.textQuery))
-                """
-            order = """
-                ts_rank('{\(unsafeRaw: "\(weights.description),\(weights.creator),\(weights.tags),\(weights.title)")}',
-                        sd.search_vector, to_tsquery('simple', \(bind: plan.textQuery)), 1) DESC
-                """
-            includeText = false
         case .relevance:
-            // bm25 is only defined on rows of the full-text query itself, so the match becomes a join here.
-            let weights = Self.weights
-            from += """
-                 JOIN (SELECT d.model_id, bm25(models_fts, \(unsafeRaw: "\(weights.title), \(weights.tags), \(weights.creator), \(weights.description)")) AS rank
-                       FROM models_fts JOIN model_search_docs d ON d.doc_id = models_fts.rowid
-                       WHERE models_fts MATCH \(bind: plan.textQuery)) fts ON fts.model_id = m.id
-                """
-            order = "fts.rank"
-            includeText = false
+            // Ranked pages come with the counts (`counts(_:)`); `run` never asks here.
+            preconditionFailure("a relevance page is read by counts(_:)")
         case .newest:
             if case .owner = criteria.scope { order = "m.created_at DESC" } else { order = "m.published_at DESC" }
         case .popular: order = "m.download_count DESC"
@@ -79,7 +67,7 @@ struct ModelSearch {
         }
         let page = criteria.page
         let rows = try await sql.raw("""
-            SELECT m.id \(from) WHERE \(plan.conditions(includeText: includeText))
+            SELECT m.id \(from) WHERE \(plan.conditions())
             ORDER BY \(order), m.id DESC \(page.sqlClause)
             """).all()
         return try rows.map { try $0.decode(column: "id", as: UUID.self) }
@@ -89,7 +77,14 @@ struct ModelSearch {
     /// total and each facet count that set with the other facets' filters applied. A browse of the whole catalogue
     /// filtered by facets alone counts nothing: `hits` is then the listed models' kept counts, one row per
     /// combination of category, license and formats weighted by its number (`ListingSQL.listedCombinations`).
-    private func counts(_ plan: Plan) async throws -> (Int, Components.Schemas.ModelFacets) {
+    private struct Counted {
+        let total: Int
+        let facets: Components.Schemas.ModelFacets
+        /// The page's ids in rank order, for a relevance sort (empty otherwise).
+        let rankedPage: [UUID]
+    }
+
+    private func counts(_ plan: Plan) async throws -> Counted {
         func restricted(_ arm: SQLQueryString, excluding facet: Facet?) -> SQLQueryString {
             let predicates = plan.facetFilters(on: "h", excluding: facet)
             return predicates.isEmpty ? arm : arm + " WHERE " + predicates.joined(separator: " AND ")
@@ -100,6 +95,10 @@ struct ModelSearch {
             // A few thousand small rows: reading them in each arm is cheaper than copying them first.
             hits = "hits AS NOT MATERIALIZED (SELECT category_id, license, formats, n FROM \(ListingSQL.listedCombinations) kept)"
             count = "CAST(SUM(h.n) AS BIGINT)"
+        } else if plan.criteria.sort == .relevance {
+            // The matches with their rank (lower is better on both engines), found once for the counts and the page.
+            hits = "hits AS MATERIALIZED (\(rankedMatches(plan)))"
+            count = "COUNT(*)"
         } else {
             hits = """
                 hits AS MATERIALIZED (
@@ -125,14 +124,24 @@ struct ModelSearch {
             JOIN (\(formatValues.joined(separator: " UNION ALL "))) fmt ON (',' || g.formats || ',') LIKE ('%,' || fmt.value || ',%')
             GROUP BY fmt.value
             """ as SQLQueryString
+        var pageArm: SQLQueryString = ""
+        if plan.criteria.sort == .relevance {
+            // The page's ids with their place, every filter applied; the rows' order is restored from `n`.
+            pageArm = """
+                 UNION ALL SELECT 'page', CAST(ranked.id AS TEXT), '', ranked.place FROM (
+                    \(restricted("SELECT h.id, ROW_NUMBER() OVER (ORDER BY h.rank, h.id DESC) AS place FROM hits h", excluding: nil))
+                    ORDER BY h.rank, h.id DESC \(plan.criteria.page.sqlClause)) ranked
+                """
+        }
         let rows = try await sql.raw("""
             WITH \(hits)
-            \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)
+            \(totalArm) UNION ALL \(categoryArm) UNION ALL \(licenseArm) UNION ALL \(formatArm)\(pageArm)
             """).all()
         var total = 0
         var categories: [Components.Schemas.FacetCount] = []
         var formats: [Components.Schemas.FacetCount] = []
         var licenses: [Components.Schemas.FacetCount] = []
+        var page: [(place: Int, id: UUID)] = []
         for row in rows {
             let facet = try row.decode(column: "facet", as: String.self)
             let value = try row.decode(column: "value", as: String.self)
@@ -141,13 +150,43 @@ struct ModelSearch {
             case "total": total = count
             case "category": categories.append(.init(value: value, label: try row.decode(column: "label", as: String.self), count: count))
             case "license": licenses.append(.init(value: value, label: FacetLabels.license(value), count: count))
+            case "page": if let id = UUID(uuidString: value) { page.append((count, id)) }
             default: formats.append(.init(value: value, label: FacetLabels.format(value), count: count))
             }
         }
         let ordered: (Components.Schemas.FacetCount, Components.Schemas.FacetCount) -> Bool = {
             $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value
         }
-        return (total, .init(categories: categories.sorted(by: ordered), formats: formats.sorted(by: ordered), licenses: licenses.sorted(by: ordered)))
+        return Counted(
+            total: total,
+            facets: .init(categories: categories.sorted(by: ordered), formats: formats.sorted(by: ordered), licenses: licenses.sorted(by: ordered)),
+            rankedPage: page.sorted { $0.place < $1.place }.map(\.id))
+    }
+
+    /// The models matching the text and every filter but the facets', each with its `rank` (lower is better):
+    /// FTS5's bm25 on SQLite, PostgreSQL's `ts_rank` negated. The weights are the same on both (`weights`).
+    private func rankedMatches(_ plan: Plan) -> SQLQueryString {
+        let weights = Self.weights
+        let others = plan.conditions(excludingFacets: true, includeText: false)
+        if plan.isPostgres {
+            return """
+                SELECT m.id, m.category_id, m.license, m.formats,
+                       -ts_rank('{\(unsafeRaw: "\(weights.description),\(weights.creator),\(weights.tags),\(weights.title)")}',
+                                sd.search_vector, to_tsquery('simple', \(bind: plan.textQuery)), 1) AS rank
+                \(ListingSQL.from(alias: "m"))
+                JOIN model_search_docs sd ON sd.model_id = m.id AND sd.search_vector @@ to_tsquery('simple', \(bind: plan.textQuery))
+                WHERE \(others)
+                """
+        }
+        // bm25 is only defined on rows of the full-text query itself, so the match is a subquery joined to models.
+        return """
+            SELECT m.id, m.category_id, m.license, m.formats, fts.rank
+            FROM (SELECT d.model_id, bm25(models_fts, \(unsafeRaw: "\(weights.title), \(weights.tags), \(weights.creator), \(weights.description)")) AS rank
+                  FROM models_fts JOIN model_search_docs d ON d.doc_id = models_fts.rowid
+                  WHERE models_fts MATCH \(bind: plan.textQuery)) fts
+            \(ListingSQL.join(alias: "m", on: "fts.model_id"))
+            WHERE \(others)
+            """
     }
 }
 
