@@ -64,13 +64,6 @@ enum ModelAccess {
         try await ModelAsset.find(id, on: database)
     }
 
-    /// Models by id whatever their state, keyed by id: one query for the models a list of rows names.
-    static func models(_ ids: [UUID], on database: any Database) async throws -> [UUID: ModelAsset] {
-        guard !ids.isEmpty else { return [:] }
-        let models = try await ModelAsset.query(on: database).filter(\.$id ~~ Array(Set(ids))).all()
-        return Dictionary(models.compactMap { model in model.id.map { ($0, model) } }, uniquingKeysWith: { first, _ in first })
-    }
-
     static func find(_ key: String, on database: any Database, allowSlug: Bool) async throws -> ModelAsset? {
         if let id = UUID(uuidString: key) {
             return try await ModelAsset.find(id, on: database)

@@ -81,7 +81,6 @@ struct CartService {
     /// A cart line as checkout sees it: the model now (read for reading only, see `ModelRow`), and whether it
     /// can still be bought.
     struct Line {
-        let itemID: UUID
         let priceWhenAddedCents: Int
         let addedAt: Date
         let model: ModelAsset
@@ -93,7 +92,7 @@ struct CartService {
     func lines(for buyerID: UUID, on db: (any Database)? = nil) async throws -> [Line] {
         let db = db ?? database
         let rows = try await db.sql.raw("""
-            SELECT \(ModelRow.columns("m")), ci.id AS ci_id, ci.price_when_added_cents AS ci_price_when_added_cents,
+            SELECT \(ModelRow.columns("m")), ci.price_when_added_cents AS ci_price_when_added_cents,
                    ci.created_at AS ci_created_at, \(PurchaseSQL.isOwned(by: buyerID, modelIDColumn: "m.id")) AS owned
             FROM cart_items ci \(ListingSQL.join(alias: "m", on: "ci.model_id"))
             WHERE ci.user_id = \(bind: buyerID)
@@ -105,7 +104,6 @@ struct CartService {
             let owned = try row.decode(column: "owned", as: Bool.self)
             let refusal = Self.refusalBeforeOwnership(for: model, buyerID: buyerID, currency: currency) ?? (owned ? .alreadyOwned : nil)
             return Line(
-                itemID: try row.decode(column: "ci_id", as: UUID.self),
                 priceWhenAddedCents: try row.decode(column: "ci_price_when_added_cents", as: Int.self),
                 addedAt: try row.decode(column: "ci_created_at", as: Date?.self) ?? Date(), model: model, refusal: refusal)
         }

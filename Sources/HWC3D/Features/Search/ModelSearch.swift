@@ -51,8 +51,8 @@ struct ModelSearch {
         var order: SQLQueryString
         switch criteria.sort {
         case .relevance:
-            // Ranked pages come with the counts (`counts(_:)`); `run` never asks here.
-            preconditionFailure("a relevance page is read by counts(_:)")
+            // A ranked page comes with the counts (`counts(_:)`); `run` never asks for one here.
+            throw ProblemMiddleware.internalError
         case .newest:
             if case .owner = criteria.scope { order = "m.created_at DESC" } else { order = "m.published_at DESC" }
         case .popular: order = "m.download_count DESC"
@@ -74,7 +74,8 @@ struct ModelSearch {
     }
 
     /// The models matching everything but the facet filters are found once (`hits`, materialised), then the
-    /// total and each facet count that set with the other facets' filters applied. A browse of the whole catalogue
+    /// total and each facet count that set with the other facets' filters applied; for a relevance sort, the page
+    /// too, ranked from the same set. A browse of the whole catalogue
     /// filtered by facets alone counts nothing: `hits` is then the listed models' kept counts, one row per
     /// combination of category, license and formats weighted by its number (`ListingSQL.listedCombinations`).
     private struct Counted {
