@@ -13,20 +13,13 @@ struct InternetDateTranscoder: DateTranscoder {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (seconds, _) = Self.floorDivide(milliseconds, 1000)
         let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
-        let (year, month, day) = Self.civil(fromDays: days)
-        var text = ""
-        text.reserveCapacity(20)
-        Self.append(year, width: 4, to: &text)
-        text.append("-")
-        Self.append(month, width: 2, to: &text)
-        text.append("-")
-        Self.append(day, width: 2, to: &text)
+        var text = UTCDay.string(dayNumber: Int(days))
         text.append("T")
-        Self.append(secondOfDay / 3600, width: 2, to: &text)
+        Self.append(secondOfDay / 3600, to: &text)
         text.append(":")
-        Self.append(secondOfDay / 60 % 60, width: 2, to: &text)
+        Self.append(secondOfDay / 60 % 60, to: &text)
         text.append(":")
-        Self.append(secondOfDay % 60, width: 2, to: &text)
+        Self.append(secondOfDay % 60, to: &text)
         text.append("Z")
         return text
     }
@@ -38,22 +31,9 @@ struct InternetDateTranscoder: DateTranscoder {
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 
-    /// The proleptic Gregorian date of a day number counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func append(_ value: Int64, width: Int, to text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text.append(String(repeating: "0", count: width - digits.count)) }
-        text.append(digits)
+    /// Two digits (0–99).
+    private static func append(_ value: Int64, to text: inout String) {
+        if value < 10 { text.append("0") }
+        text.append(String(value))
     }
 }
