@@ -48,12 +48,6 @@ struct CatalogueReads: Sendable {
         }
     }
 
-    /// A category as models refer to it (detail page), or nil when there is no such category.
-    func categoryRef(id: UUID) async throws -> Components.Schemas.CategoryRef? {
-        guard let category = try await Category.find(id, on: database) else { return nil }
-        return .init(id: try category.requireID().uuidString.lowercased(), slug: category.slug, name: category.name)
-    }
-
     static let maxTagQueryLength = 50
 
     /// Tags by number of listed models, then by name; tags no listed model carries are left out. `prefix` is

@@ -9,9 +9,7 @@ struct ModelDetails {
     let services: AppServices
     let database: any Database
 
-    /// The model page, `key` being an id or a slug, in one statement: the model, its creator, its category, what
-    /// the caller has to do with it (liked, bought), and its files and images as JSON columns. The model read here
-    /// is for reading only (see `ModelRow`).
+    /// The model page, `key` being an id or a slug, for a caller who may see it (404 otherwise).
     func page(_ key: String, for caller: Caller?) async throws -> Components.Schemas.Model {
         let keyCondition: SQLQueryString
         if let id = UUID(uuidString: key) {
@@ -21,6 +19,18 @@ struct ModelDetails {
         } else {
             throw ModelAccess.notFound
         }
+        return try await read(where: keyCondition, for: caller, checkingVisibility: true)
+    }
+
+    /// The page of a model the caller just changed (create, edit, submit, a moderation decision), whose right to it
+    /// the change already checked: read again as it now stands.
+    func load(_ model: ModelAsset, for caller: Caller?) async throws -> Components.Schemas.Model {
+        try await read(where: "m.id = \(bind: model.requireID())", for: caller, checkingVisibility: false)
+    }
+
+    /// One statement: the model, its creator, its category, what the caller has to do with it (liked, bought), and
+    /// its files and images as JSON columns. The model read here is for reading only (see `ModelRow`).
+    private func read(where keyCondition: SQLQueryString, for caller: Caller?, checkingVisibility: Bool) async throws -> Components.Schemas.Model {
         let callerColumns: SQLQueryString = if let caller {
             "\(EngagementSQL.isLiked(by: caller.userID, model: "m.id")) AS liked_by_me, \(PurchaseSQL.isOwned(by: caller.userID, modelIDColumn: "m.id")) AS purchased"
         } else {
@@ -40,32 +50,13 @@ struct ModelDetails {
             """).first()
         else { throw ModelAccess.notFound }
         let model = try ModelRow.model(from: row)
-        try await ModelAccess.requireVisible(model, to: caller, on: database)
+        if checkingVisibility { try await ModelAccess.requireVisible(model, to: caller, on: database) }
         return try await render(
             model, for: caller, creator: UserSummaryColumns.Row(from: row, prefix: "u_"),
             category: CatalogueSQL.categoryRef(from: row, prefix: "c_"),
             liked: try row.decode(column: "liked_by_me", as: Bool.self), purchased: try row.decode(column: "purchased", as: Bool.self),
             files: try ModelFileReads.files(in: row, column: "files_json"),
             images: try ModelImageReads.gallery(in: row, column: "images_json", coverID: model.coverImageID, settings: services.settings))
-    }
-
-    /// The page of a model the caller just changed (create, edit, submit), read the plain way.
-    func load(_ model: ModelAsset, for caller: Caller?) async throws -> Components.Schemas.Model {
-        let modelID = try model.requireID()
-        guard let owner = try await UserReads.user(id: model.$owner.id, on: database) else { throw ModelAccess.notFound }
-        var categoryRef: Components.Schemas.CategoryRef?
-        if let categoryID = model.$category.id { categoryRef = try await CatalogueReads(database: database).categoryRef(id: categoryID) }
-        var liked = false
-        if let caller { liked = try await ModelLikeService(database: database).isLiked(modelID: modelID, userID: caller.userID) }
-        var purchased = false
-        if let caller { purchased = try await Purchase.owns(buyerID: caller.userID, modelID: modelID, on: database) }
-        async let filesRead = ModelFileReads.files(of: modelID, on: database)
-        async let imagesRead = ModelImageService.images(of: modelID, on: database.sql)
-        let (files, images) = try await (filesRead, imagesRead)
-        let settings = services.settings
-        return try await render(
-            model, for: caller, creator: UserSummaryColumns.Row(owner), category: categoryRef, liked: liked, purchased: purchased,
-            files: files, images: images.map { Components.Schemas.ModelImage($0, isCover: $0.id == model.coverImageID, settings: settings) })
     }
 
     private func render(

@@ -22,8 +22,8 @@ enum ModelFileReads {
         return file.storageKey
     }
 
-    /// A model's files as the detail page lists them, as one JSON column of the page's own statement (`files(in:)`
-    /// decodes it): the same rows and order as `files(of:)`.
+    /// A model's files as the detail page lists them, oldest upload first, as one JSON column of the page's own
+    /// statement (`files(in:column:)` decodes it).
     static func listColumn(modelIDColumn: String, dialect: String) -> SQLQueryString {
         SQLJSONRows.array(
             fields: [
@@ -54,24 +54,6 @@ enum ModelFileReads {
         let analysis_error: String?
         let analysis: String?
         let created_at: SQLJSONRows.Date?
-    }
-
-    /// A model's files as the detail page lists them, oldest upload first: one statement, rows decoded column by
-    /// column (the model page is the busiest read; Fluent's reflection was a large part of its cost).
-    static func files(of modelID: UUID, on database: any Database) async throws -> [Components.Schemas.ModelFile] {
-        try await database.sql.raw("""
-            SELECT id, original_filename, format, packaging, size_bytes, sha256, analysis_status, analysis_error, analysis,
-                   created_at
-            FROM model_files WHERE model_id = \(bind: modelID) ORDER BY created_at, id
-            """).all().map { row in
-            Components.Schemas.ModelFile(
-                storedID: try row.decode(column: "id", as: UUID.self), filename: try row.decode(column: "original_filename", as: String.self),
-                format: try row.decode(column: "format", as: String.self), packaging: try row.decode(column: "packaging", as: String.self),
-                sizeBytes: try row.decode(column: "size_bytes", as: Int64.self), sha256: try row.decode(column: "sha256", as: String.self),
-                analysisStatus: try row.decode(column: "analysis_status", as: String.self),
-                analysisError: try row.decode(column: "analysis_error", as: String?.self),
-                analysis: try row.decode(column: "analysis", as: String?.self), createdAt: try row.decode(column: "created_at", as: Date?.self))
-        }
     }
 }
 
