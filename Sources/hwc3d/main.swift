@@ -7,4 +7,5 @@ if InspectCommand.isRequested(CommandLine.arguments) {
     exit(InspectCommand.run(Array(CommandLine.arguments.dropFirst(2))))
 }
 
+HWC3DMain.runTasksOnEventLoops()
 await HWC3DMain.run()
