@@ -35,9 +35,9 @@ struct MarketplaceSettings: Codable, Sendable, Equatable {
 
     static func load(on database: any Database) async throws -> MarketplaceSettings {
         // A plain statement: checkout and every completed payment read these (issue 11).
-        let rows = try await database.sql.raw("""
+        let rows = try await database.prepared("""
             SELECT key, value, updated_at FROM platform_settings WHERE key IN (\(binds: ranges.keys.sorted()))
-            """).all()
+            """)
         var settings = MarketplaceSettings()
         for row in rows {
             guard let value = Int(try row.decode(column: "value", as: String.self)) else { continue }

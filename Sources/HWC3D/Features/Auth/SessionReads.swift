@@ -11,12 +11,9 @@ enum SessionReads {
         let isAdmin: Bool
     }
 
-    /// The statement behind every signed-in request, kept prepared on PostgreSQL.
-    enum CallerBySession: PreparedReadName {}
-
     /// The session, its user and whether the user is an admin, in one round trip.
     static func caller(sessionID: UUID, on database: any Database) async throws -> CallerRecord? {
-        guard let row = try await database.preparedFirst(CallerBySession.self, """
+        guard let row = try await database.preparedFirst("""
             SELECT u.*, s.user_id AS s_user_id, s.is_admin AS s_is_admin, s.user_agent AS s_user_agent, s.ip AS s_ip,
                    s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at,
                    s.created_at AS s_created_at,

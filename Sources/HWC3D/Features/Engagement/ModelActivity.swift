@@ -15,19 +15,18 @@ enum ModelActivity {
 
     static func record(_ kind: Kind, modelID: UUID, count: Int = 1, on database: any Database, at now: Date = Date()) async throws {
         guard count > 0 else { return }
-        let sql = database.sql
         let column = kind.column
         let delta = kind == .unlike ? -count : count
         var values = ["views": 0, "downloads": 0, "likes": 0, "sales": 0]
         values[column] = delta
         // ON CONFLICT ... DO UPDATE with `excluded` is the same statement on PostgreSQL and SQLite (3.24+).
-        try await sql.raw("""
+        try await database.preparedRun("""
             INSERT INTO model_daily_stats (model_id, day, views, downloads, likes, sales)
             VALUES (\(bind: modelID), \(bind: UTCDay.string(now)), \(bind: values["views"]!), \(bind: values["downloads"]!),
                     \(bind: values["likes"]!), \(bind: values["sales"]!))
             ON CONFLICT (model_id, day) DO UPDATE
             SET \(ident: column) = model_daily_stats.\(ident: column) + excluded.\(ident: column)
-            """).run()
+            """)
     }
 
     struct Day: Sendable, Equatable {

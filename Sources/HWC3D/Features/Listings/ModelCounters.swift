@@ -16,22 +16,22 @@ enum ModelCounters {
 
     /// Moves one counter of one model by `delta` (atomic in SQL, exact under concurrency).
     static func add(_ delta: Int, to counter: Counter, of modelID: UUID, on database: any Database) async throws {
-        try await database.sql.raw(
+        try await database.preparedRun(
             "UPDATE models SET \(unsafeRaw: counter.rawValue) = \(unsafeRaw: counter.rawValue) + \(bind: delta) WHERE id = \(bind: modelID)"
-        ).run()
+        )
     }
 
     /// Moves a counter down by one on every model a person liked, commented… (`modelIDs` is a subquery that
     /// the owner of those rows hands over: it names its own table, so the statement stays split by owner).
     static func subtractOne(from counter: Counter, ofModelsIn modelIDs: SQLQueryString, on database: any Database) async throws {
-        try await database.sql.raw(
+        try await database.preparedRun(
             "UPDATE models SET \(unsafeRaw: counter.rawValue) = \(unsafeRaw: counter.rawValue) - 1 WHERE id IN (\(modelIDs))"
-        ).run()
+        )
     }
 
     /// The image shown on cards (nil: none).
     static func setCover(_ imageID: UUID?, of modelID: UUID, on database: any Database) async throws {
-        try await database.sql.raw("UPDATE models SET cover_image_id = \(bind: imageID) WHERE id = \(bind: modelID)").run()
+        try await database.preparedRun("UPDATE models SET cover_image_id = \(bind: imageID) WHERE id = \(bind: modelID)")
     }
 
     /// Writes the model's row first thing in a gallery change, so concurrent changes of one model's images queue
@@ -48,6 +48,6 @@ enum ModelCounters {
 
     /// Marks a live model changed, so list caches keyed on `MAX(updated_at)` let go of it.
     static func touch(_ modelID: UUID, on database: any Database, at now: Date = Date()) async throws {
-        try await database.sql.raw("UPDATE models SET updated_at = \(bind: now) WHERE id = \(bind: modelID) AND deleted_at IS NULL").run()
+        try await database.preparedRun("UPDATE models SET updated_at = \(bind: now) WHERE id = \(bind: modelID) AND deleted_at IS NULL")
     }
 }

@@ -38,12 +38,12 @@ struct CartService {
         // deleted) is 409 `model-unavailable`, which says no more than that it cannot be bought.
         // One statement reads the model with everything the decision needs: whether the buyer owns it, how full
         // the cart is and whether the model is in it already (issue 11: this was five Fluent round trips).
-        guard let row = try await database.sql.raw("""
+        guard let row = try await database.preparedFirst("""
             SELECT \(ModelRow.columns("m")), \(PurchaseSQL.isOwned(by: buyer.userID, modelIDColumn: "m.id")) AS owned,
                    (SELECT COUNT(*) FROM cart_items WHERE user_id = \(bind: buyer.userID)) AS cart_count,
                    EXISTS (SELECT 1 FROM cart_items WHERE user_id = \(bind: buyer.userID) AND model_id = m.id) AS in_cart
             \(ListingSQL.from(alias: "m")) WHERE m.id = \(bind: modelID)
-            """).first()
+            """)
         else { throw ModelAccess.notFound }
         let model = try ModelRow.model(from: row)
         let currency = services.settings.payments.currency
@@ -56,19 +56,19 @@ struct CartService {
                 throw Problem.conflict("cart-full", "Cart full", detail: "A cart holds at most \(Self.maxItems) models.")
             }
             // A concurrent add of the same model is absorbed by the unique (user, model) pair.
-            try await database.sql.raw("""
+            try await database.preparedRun("""
                 INSERT INTO cart_items (id, user_id, model_id, price_when_added_cents, created_at)
                 VALUES (\(bind: UUID.v7()), \(bind: buyer.userID), \(bind: modelID), \(bind: model.priceCents), \(bind: Date()))
                 ON CONFLICT (user_id, model_id) DO NOTHING
-                """).run()
+                """)
         }
         return try await cart(for: buyer.userID)
     }
 
     func remove(modelID: UUID, buyer: Caller) async throws -> Components.Schemas.Cart {
-        let deleted = try await database.sql.raw("""
+        let deleted = try await database.prepared("""
             DELETE FROM cart_items WHERE user_id = \(bind: buyer.userID) AND model_id = \(bind: modelID) RETURNING id
-            """).all()
+            """)
         guard !deleted.isEmpty else { throw Problem.notFound("This model in your cart") }
         return try await cart(for: buyer.userID)
     }
@@ -91,13 +91,13 @@ struct CartService {
     /// statement (issue 11: every cart view and checkout read the cart, its models and the purchases in turn).
     func lines(for buyerID: UUID, on db: (any Database)? = nil) async throws -> [Line] {
         let db = db ?? database
-        let rows = try await db.sql.raw("""
+        let rows = try await db.prepared("""
             SELECT \(ModelRow.columns("m")), ci.price_when_added_cents AS ci_price_when_added_cents,
                    ci.created_at AS ci_created_at, \(PurchaseSQL.isOwned(by: buyerID, modelIDColumn: "m.id")) AS owned
             FROM cart_items ci \(ListingSQL.join(alias: "m", on: "ci.model_id"))
             WHERE ci.user_id = \(bind: buyerID)
             ORDER BY ci.created_at, ci.id
-            """).all()
+            """)
         let currency = services.settings.payments.currency
         return try rows.map { row in
             let model = try ModelRow.model(from: row)

@@ -111,10 +111,10 @@ struct CheckoutService {
             for old in open {
                 old.status = PaymentTransaction.Status.canceled.rawValue
                 old.failureReason = "Replaced by a newer checkout."
-                try await db.sql.raw("""
+                try await db.preparedRun("""
                     UPDATE transactions SET status = \(bind: old.status), failure_reason = \(bind: old.failureReason), updated_at = \(bind: Date())
                     WHERE id = \(bind: old.requireID()) AND status = 'pending'
-                    """).run()
+                    """)
                 superseded.append(old)
             }
 
@@ -158,14 +158,13 @@ struct CheckoutService {
     /// The new transaction and its items as two plain INSERTs: Fluent's `create` walks every field by reflection,
     /// once per item (issue 11's checkout profile).
     private static func insert(_ transaction: PaymentTransaction, items: [TransactionItem], on db: any Database) async throws {
-        let sql = db.sql
-        try await sql.raw("""
+        try await db.preparedRun("""
             INSERT INTO transactions (id, buyer_id, provider, status, amount_cents, fee_cents, refunded_cents, currency, test_mode,
                 cart_fingerprint, created_at, updated_at)
             VALUES (\(bind: transaction.requireID()), \(bind: transaction.$buyer.id), \(bind: transaction.provider), \(bind: transaction.status),
                 \(bind: transaction.amountCents), \(bind: transaction.feeCents), \(bind: transaction.refundedCents), \(bind: transaction.currency),
                 \(bind: transaction.testMode), \(bind: transaction.cartFingerprint), \(bind: transaction.createdAt), \(bind: transaction.updatedAt))
-            """).run()
+            """)
         let rows: [SQLQueryString] = try items.map { item in
             let id = try item.requireID()
             return """
@@ -174,10 +173,10 @@ struct CheckoutService {
             """
         }
         guard !rows.isEmpty else { return }
-        try await sql.raw("""
+        try await db.preparedRun("""
             INSERT INTO transaction_items (id, transaction_id, model_id, seller_id, title, price_cents, fee_cents, earning_cents)
             VALUES \(rows.joined(separator: ", "))
-            """).run()
+            """)
     }
 
     /// Step 3: the provider's payment. Its idempotency key is our transaction id, so two requests racing here, or
@@ -198,18 +197,18 @@ struct CheckoutService {
             if error.retryable { throw Self.providerUnavailable(error.provider) }
             let reason = "The payment provider refused the payment."
             // Only a transaction still waiting for its payment fails; one superseded meanwhile stays canceled.
-            try await database.sql.raw("""
+            try await database.preparedRun("""
                 UPDATE transactions SET status = 'failed', failure_reason = \(bind: reason), updated_at = \(bind: Date())
                 WHERE id = \(bind: id) AND status = 'pending'
-                """).run()
+                """)
             throw Problem(.paymentRequired, "payment-failed", "Payment failed", detail: "The payment provider refused this payment. Try another provider.")
         }
-        let stored = try await database.sql.raw("""
+        let stored = try await database.preparedFirst("""
             UPDATE transactions SET provider_reference = \(bind: created.reference), client_secret = \(bind: created.clientSecret),
                 approval_url = \(bind: created.approvalURL), updated_at = \(bind: Date())
             WHERE id = \(bind: id) AND provider_reference IS NULL
             RETURNING provider_reference, client_secret, approval_url
-            """).first()
+            """)
         // No row: a concurrent attempt stored its answer first (the same payment, by the provider's idempotency).
         if let stored {
             transaction.providerReference = try stored.decode(column: "provider_reference", as: String?.self)

@@ -35,11 +35,11 @@ enum Ledger {
             """
         }
         if !rows.isEmpty {
-            try await database.sql.raw("""
+            try await database.preparedRun("""
                 INSERT INTO ledger_entries (id, group_id, account, user_id, kind, amount_cents, currency, transaction_id, transaction_item_id,
                     refund_request_id, payout_id, test_mode, available_at, day, created_at)
                 VALUES \(rows.joined(separator: ", "))
-                """).run()
+                """)
         }
         return group
     }
@@ -134,12 +134,11 @@ enum Ledger {
     }
 
     static func balance(sellerID: UUID, on database: any Database, now: Date) async throws -> SellerBalance {
-        let sql = database.sql
-        let row = try await sql.raw("""
+        let row = try await database.preparedFirst("""
             SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) AS total,
                    CAST(COALESCE(SUM(CASE WHEN available_at > \(bind: now) THEN amount_cents ELSE 0 END), 0) AS BIGINT) AS pending
             FROM ledger_entries WHERE account = 'seller_balance' AND user_id = \(bind: sellerID)
-            """).first()
+            """)
         return SellerBalance(
             totalCents: try row?.decode(column: "total", as: Int.self) ?? 0,
             pendingCents: try row?.decode(column: "pending", as: Int.self) ?? 0)

@@ -35,13 +35,12 @@ struct PaymentCompletion {
             ])
             return .amountMismatch
         }
-        let sql = db.sql
         // The conditional update is the gate: of two confirmations racing, one moves the row and the other stops.
-        let moved = try await sql.raw("""
+        let moved = try await db.prepared("""
             UPDATE transactions SET status = 'succeeded', paid_at = \(bind: now), capture_reference = \(bind: captureReference),
                 failure_reason = NULL, updated_at = \(bind: now)
             WHERE id = \(bind: transactionID) AND status IN ('pending', 'canceled', 'failed') RETURNING id
-            """).all()
+            """)
         guard !moved.isEmpty else { return .alreadyCompleted }
         transaction.status = PaymentTransaction.Status.succeeded.rawValue
         transaction.paidAt = now
@@ -57,21 +56,21 @@ struct PaymentCompletion {
         for item in items {
             // A model the buyer meanwhile owns through another payment is not granted twice; the sale still
             // stands in the ledger (the money was taken) and shows in the admin's transaction view.
-            let inserted = try await sql.raw("""
+            let inserted = try await db.prepared("""
                 INSERT INTO purchases (id, buyer_id, model_id, transaction_id, transaction_item_id, price_cents, currency, test_mode, status, created_at)
                 VALUES (\(bind: UUID.v7(now: now)), \(bind: transaction.$buyer.id), \(bind: item.$model.id), \(bind: transactionID),
                         \(bind: item.requireID()), \(bind: item.priceCents), \(bind: transaction.currency), \(bind: transaction.testMode), 'active', \(bind: now))
                 ON CONFLICT DO NOTHING RETURNING id
-                """).all()
+                """)
             if inserted.isEmpty {
                 logger.warning("buyer already owned a paid model", metadata: ["transaction": "\(transactionID)", "model": "\(item.$model.id)"])
             }
             try await ModelSales.recordSale(of: item.$model.id, on: db, at: now)
         }
         try await Ledger.recordSale(transaction, items: items, holdingPeriodDays: settings.holdingPeriodDays, on: db, now: now)
-        try await sql.raw("""
+        try await db.preparedRun("""
             DELETE FROM cart_items WHERE user_id = \(bind: transaction.$buyer.id) AND model_id IN (\(binds: items.map { $0.$model.id }))
-            """).run()
+            """)
         try await queueEmails(transaction, items: items, settings: settings, on: db, now: now)
         return .completed
     }

@@ -9,23 +9,23 @@ import SQLKit
 /// set, so `update(on:)` on it would write back all of them; a path that changes a transaction reads it with Fluent.
 enum TransactionRows {
     static func transaction(_ id: UUID, on database: any Database) async throws -> PaymentTransaction? {
-        guard let row = try await database.sql.raw("SELECT * FROM transactions WHERE id = \(bind: id)").first() else { return nil }
+        guard let row = try await database.preparedFirst("SELECT * FROM transactions WHERE id = \(bind: id)") else { return nil }
         return try transaction(from: row)
     }
 
     /// The buyer's transactions still waiting for their payment (at most a few: a new checkout supersedes them).
     static func pending(of buyerID: UUID, on database: any Database) async throws -> [PaymentTransaction] {
-        try await database.sql.raw("""
+        try await database.prepared("""
             SELECT * FROM transactions WHERE buyer_id = \(bind: buyerID) AND status = \(bind: PaymentTransaction.Status.pending.rawValue)
-            """).all().map(transaction(from:))
+            """).map(transaction(from:))
     }
 
     /// The items of the given transactions, in id order (the order they were created in).
     static func items(of transactionIDs: [UUID], on database: any Database) async throws -> [TransactionItem] {
         guard !transactionIDs.isEmpty else { return [] }
-        return try await database.sql.raw("""
+        return try await database.prepared("""
             SELECT * FROM transaction_items WHERE transaction_id IN (\(binds: Array(Set(transactionIDs)))) ORDER BY id
-            """).all().map(item(from:))
+            """).map(item(from:))
     }
 
     static func transaction(from row: any SQLRow) throws -> PaymentTransaction {

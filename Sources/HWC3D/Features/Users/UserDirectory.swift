@@ -25,9 +25,9 @@ enum UserDirectory {
 
     static func recipient(_ id: UUID, on database: any Database) async throws -> MailRecipient? {
         // Three columns, not the whole account through Fluent: every sale queues two of these (issue 11).
-        guard let row = try await database.sql.raw("""
+        guard let row = try await database.preparedFirst("""
             SELECT display_name, email, status FROM users WHERE id = \(bind: id)
-            """).first(),
+            """),
             try row.decode(column: "status", as: String.self) != User.Status.deleted.rawValue
         else { return nil }
         return MailRecipient(id: id, displayName: try row.decode(column: "display_name", as: String.self), email: try row.decode(column: "email", as: String.self))

@@ -9,25 +9,17 @@ enum UserReads {
     /// A profile as a viewer sees it: the account with this username key and whether `viewerID` follows it, in
     /// one statement (a signed-in profile view was two, the second through Fluent).
     static func profile(usernameKey: String, viewerID: UUID?, on database: any Database) async throws -> (user: User, followed: Bool)? {
-        let followed: SQLQueryString
-        let statement: any PreparedReadName.Type
-        if let viewerID {
-            followed = "EXISTS (SELECT 1 FROM user_follows f WHERE f.follower_id = \(bind: viewerID) AND f.followee_id = u.id)"
-            statement = ProfileSignedIn.self
+        let followed: SQLQueryString = if let viewerID {
+            "EXISTS (SELECT 1 FROM user_follows f WHERE f.follower_id = \(bind: viewerID) AND f.followee_id = u.id)"
         } else {
-            followed = "FALSE"
-            statement = Profile.self
+            "FALSE"
         }
-        guard let row = try await database.preparedFirst(statement, """
+        guard let row = try await database.preparedFirst("""
             SELECT u.*, \(followed) AS followed_by_viewer FROM users u WHERE u.username_key = \(bind: usernameKey)
             """)
         else { return nil }
         return (try UserRow(from: row).model(), try row.decode(column: "followed_by_viewer", as: Bool.self))
     }
-
-    /// The profile's two shapes, each kept prepared on PostgreSQL.
-    enum Profile: PreparedReadName {}
-    enum ProfileSignedIn: PreparedReadName {}
 
     /// `JOIN users <alias> ON <alias>.id = <userIDColumn>`, and the row it adds decodes with `UserRow`: for the
     /// one-statement reads of other features that need the whole user (the caller of a request).

@@ -56,13 +56,12 @@ final class IdempotencyKey: Model, @unchecked Sendable {
     static let leaseSeconds: TimeInterval = 30
 
     static func claim(userID: UUID, scope: String, key: String, requestHash: String, on database: any Database, now: Date = Date()) async throws -> Claim {
-        let sql = database.sql
         let id = UUID.v7(now: now)
-        let inserted = try await sql.raw("""
+        let inserted = try await database.preparedFirst("""
             INSERT INTO idempotency_keys (id, user_id, scope, key, request_hash, locked_until, created_at)
             VALUES (\(bind: id), \(bind: userID), \(bind: scope), \(bind: key), \(bind: requestHash), \(bind: now.addingTimeInterval(leaseSeconds)), \(bind: now))
             ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING *
-            """).first()
+            """)
         if let inserted { return .claimed(try record(from: inserted)) }
         guard let existing = try await IdempotencyKey.query(on: database)
             .filter(\.$userID == userID).filter(\.$scope == scope).filter(\.$key == key).first()
@@ -73,10 +72,10 @@ final class IdempotencyKey: Model, @unchecked Sendable {
         }
         if let status = existing.responseStatus, let body = existing.responseBody { return .finished(status: status, body: body) }
         // Take over an expired lease only if nobody else took it first.
-        let taken = try await sql.raw("""
+        let taken = try await database.preparedFirst("""
             UPDATE idempotency_keys SET locked_until = \(bind: now.addingTimeInterval(leaseSeconds))
             WHERE id = \(bind: existing.requireID()) AND response_status IS NULL AND locked_until < \(bind: now) RETURNING *
-            """).first()
+            """)
         guard let taken else {
             throw Problem(.conflict, "idempotency-key-in-use", "Request in progress",
                           detail: "A request with this Idempotency-Key is still being processed; retry in a few seconds.")
@@ -104,21 +103,21 @@ final class IdempotencyKey: Model, @unchecked Sendable {
 
     func attach(resourceID: UUID, on database: any Database) async throws {
         self.resourceID = resourceID
-        try await database.sql.raw("UPDATE idempotency_keys SET resource_id = \(bind: resourceID) WHERE id = \(bind: requireID())").run()
+        try await database.preparedRun("UPDATE idempotency_keys SET resource_id = \(bind: resourceID) WHERE id = \(bind: requireID())")
     }
 
     func finish(status: Int, body: String, on database: any Database) async throws {
         responseStatus = status
         responseBody = body
-        try await database.sql.raw("""
+        try await database.preparedRun("""
             UPDATE idempotency_keys SET response_status = \(bind: status), response_body = \(bind: body) WHERE id = \(bind: requireID())
-            """).run()
+            """)
     }
 
     /// Lets a retry resume at once after a failure that is worth retrying (a provider that did not answer).
     func release(on database: any Database) async throws {
         lockedUntil = Date(timeIntervalSince1970: 0)
-        try await database.sql.raw("UPDATE idempotency_keys SET locked_until = \(bind: lockedUntil) WHERE id = \(bind: requireID())").run()
+        try await database.preparedRun("UPDATE idempotency_keys SET locked_until = \(bind: lockedUntil) WHERE id = \(bind: requireID())")
     }
 
     /// Forgets the key after a refusal, so the same key may be used again once the client fixed its request:

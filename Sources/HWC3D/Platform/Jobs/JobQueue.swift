@@ -45,10 +45,10 @@ final class JobQueue: Sendable {
         let now = Date()
         // A plain INSERT, not Fluent's `create`, which walks the record's fields by reflection: every sale queues two
         // emails, each with its job (issue 11's checkout profile).
-        try await database.sql.raw("""
+        try await database.preparedRun("""
             INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
             VALUES (\(bind: UUID.v7(now: now)), \(bind: kind), \(bind: json), 'queued', 0, \(bind: maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
-            """).run()
+            """)
     }
 
     /// Wakes a sleeping worker loop early; harmless when none sleeps.
@@ -112,16 +112,16 @@ final class JobQueue: Sendable {
         let sql = database.sql
         // An idle queue is only read: on SQLite even an UPDATE that matches nothing takes the one write lock,
         // and the worker polls every second.
-        let due = try await sql.raw("SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now) LIMIT 1").first()
+        let due = try await database.preparedFirst("SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now) LIMIT 1")
         guard due != nil else { return nil }
         let lock = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await sql.raw("""
+        let rows = try await database.prepared("""
             UPDATE jobs SET status = 'running', locked_at = \(bind: now), locked_by = \(bind: workerID),
                 attempts = attempts + 1, updated_at = \(bind: now)
             WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now)
                         ORDER BY run_at LIMIT 1\(unsafeRaw: lock))
             RETURNING id, kind, payload, attempts, max_attempts
-            """).all()
+            """)
         return try rows.first?.decode(model: ClaimedJob.self)
     }
 
@@ -162,11 +162,11 @@ final class JobQueue: Sendable {
     private func finish(_ id: UUID, status: String, error: String?, runAt: Date?, database: any Database, logger: Logger) async {
         do {
             let reschedule: SQLQueryString = if let runAt { ", run_at = \(bind: runAt)" } else { "" }
-            try await database.sql.raw("""
+            try await database.preparedRun("""
                 UPDATE jobs SET status = \(bind: status), last_error = \(bind: error), locked_at = NULL, locked_by = NULL,
                     updated_at = \(bind: Date())\(reschedule)
                 WHERE id = \(bind: id)
-                """).run()
+                """)
         } catch {
             // The job stays `running` and is requeued as stale later: at-least-once, never lost.
             logger.error("could not record job result", metadata: ["error": "\(error)"])

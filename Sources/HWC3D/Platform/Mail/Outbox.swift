@@ -31,11 +31,11 @@ struct Mailer: Sendable {
         let rendered = template.render()
         let id = UUID.v7()
         // A plain INSERT (no reflection over the record's fields): a sale queues two of these.
-        try await database.sql.raw("""
+        try await database.preparedRun("""
             INSERT INTO outbox_emails (id, user_id, template, to_address, subject, text_body, html_body, status, created_at)
             VALUES (\(bind: id), \(bind: userID), \(bind: template.name), \(bind: address), \(bind: rendered.subject),
                     \(bind: rendered.text), \(bind: rendered.html), 'pending', \(bind: Date()))
-            """).run()
+            """)
         try await jobs.enqueue(SendEmailJob.kind, payload: SendEmailJob.Payload(emailID: id), on: database)
     }
 }
@@ -50,10 +50,9 @@ struct SendEmailJob: JobHandler {
 
     func run(payload: String, database: any Database, logger: Logger) async throws {
         let decoded = try JSONDecoder().decode(Payload.self, from: Data(payload.utf8))
-        let sql = database.sql
-        guard let email = try await sql.raw("""
+        guard let email = try await database.preparedFirst("""
             SELECT template, to_address, subject, text_body, html_body, status FROM outbox_emails WHERE id = \(bind: decoded.emailID)
-            """).first(),
+            """),
             try email.decode(column: "status", as: String.self) != "sent"
         else { return }
         let host = MailMessage.bareAddress(from).split(separator: "@").last.map(String.init) ?? "hwc3d.local"
@@ -62,7 +61,7 @@ struct SendEmailJob: JobHandler {
             text: try email.decode(column: "text_body", as: String.self), html: try email.decode(column: "html_body", as: String.self),
             messageID: "\(decoded.emailID.uuidString.lowercased())@\(host)")
         try await transport.send(message)
-        try await sql.raw("UPDATE outbox_emails SET status = 'sent', sent_at = \(bind: Date()) WHERE id = \(bind: decoded.emailID)").run()
+        try await database.preparedRun("UPDATE outbox_emails SET status = 'sent', sent_at = \(bind: Date()) WHERE id = \(bind: decoded.emailID)")
         let template = try email.decode(column: "template", as: String.self)
         logger.info("email sent", metadata: ["template": "\(template)"])
     }
