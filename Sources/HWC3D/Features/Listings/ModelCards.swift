@@ -44,6 +44,44 @@ enum ModelCards {
         \(ModelImageReads.leftJoinCover(alias: "i", chosen: "m.cover_image_id", modelIDColumn: "m.id"))
         """
 
+    // MARK: a model named by another feature's row
+
+    /// What a purchase or a sale shows of its model: enough to link to it and show its cover and creator.
+    struct Reference {
+        let id: UUID
+        let slug: String
+        let title: String
+        let cover: Components.Schemas.ModelImage?
+        let creator: Components.Schemas.UserSummary
+    }
+
+    /// The reference's columns, for a statement that `LEFT JOIN`s `leftJoinReference(alias:on:)` under the same
+    /// alias; they come back under "<alias>_", "<alias>_u_" and "<alias>_i_".
+    static func referenceColumns(alias: String) -> SQLQueryString {
+        """
+        \(unsafeRaw: alias).id AS \(unsafeRaw: alias)_id, \(unsafeRaw: alias).slug AS \(unsafeRaw: alias)_slug, \(unsafeRaw: alias).title AS \(unsafeRaw: alias)_title,
+        \(unsafeRaw: UserSummaryColumns.select(from: alias + "_u", prefix: alias + "_u_")), \(ModelImageReads.coverColumns(from: alias + "_i", prefix: alias + "_i_"))
+        """
+    }
+
+    /// The model whose id is in `modelIDColumn`, with its creator and cover. A left join all through, so a row whose
+    /// model is gone still comes back (`reference(from:alias:settings:)` is then nil); no visibility rule applies, since
+    /// a buyer keeps seeing what they bought after it is unlisted.
+    static func leftJoinReference(alias: String, on modelIDColumn: String) -> SQLQueryString {
+        """
+        LEFT JOIN (models \(unsafeRaw: alias) \(UserReads.join(alias: alias + "_u", on: alias + ".owner_id"))) ON \(unsafeRaw: alias).id = \(unsafeRaw: modelIDColumn)
+        \(ModelImageReads.leftJoinCover(alias: alias + "_i", chosen: alias + ".cover_image_id", modelIDColumn: alias + ".id"))
+        """
+    }
+
+    static func reference(from row: any SQLRow, alias: String, settings: Settings) throws -> Reference? {
+        guard let id = try row.decode(column: alias + "_id", as: UUID?.self) else { return nil }
+        return Reference(
+            id: id, slug: try row.decode(column: alias + "_slug", as: String.self), title: try row.decode(column: alias + "_title", as: String.self),
+            cover: try ModelImageReads.cover(from: row, prefix: alias + "_i_", settings: settings),
+            creator: Components.Schemas.UserSummary(try UserSummaryColumns.Row(from: row, prefix: alias + "_u_"), settings: settings))
+    }
+
     static func card(from row: any SQLRow, settings: Settings) throws -> Components.Schemas.ModelSummary {
         let id = try row.decode(column: "id", as: UUID.self)
         let priceCents = try row.decode(column: "price_cents", as: Int.self)

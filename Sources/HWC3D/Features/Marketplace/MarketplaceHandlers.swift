@@ -76,19 +76,18 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let query = Purchase.query(on: req.reads).filter(\.$buyer.$id == caller.userID)
-        let total = try await query.count()
-        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(page.rows).all()
-        return .ok(.init(body: .json(.init(
-            items: try await TransactionViews.purchases(rows, on: req.reads, settings: services.settings), meta: page.meta(total: total)))))
+        let (items, total) = try await PurchaseReads(database: req.reads, settings: services.settings).page(buyer: caller.user, page: page)
+        return .ok(.init(body: .json(.init(items: items, meta: page.meta(total: total)))))
     }
 
     func getPurchase(_ input: Operations.GetPurchase.Input) async throws -> Operations.GetPurchase.Output {
         let req = try request
         let caller = try signedIn
-        let purchase = try await ownPurchase(input.path.id, caller: caller, on: req.reads)
-        return .ok(.init(body: .json(try await TransactionViews.purchases([purchase], on: req.reads, settings: services.settings)[0])))
+        let id = try Self.uuid(input.path.id, notFound: "The purchase")
+        guard let purchase = try await PurchaseReads(database: req.reads, settings: services.settings).purchase(id, buyer: caller.user) else {
+            throw Problem.notFound("The purchase")
+        }
+        return .ok(.init(body: .json(purchase)))
     }
 
     func requestRefund(_ input: Operations.RequestRefund.Input) async throws -> Operations.RequestRefund.Output {

@@ -63,31 +63,6 @@ enum TransactionViews {
         }
     }
 
-    static func purchases(_ purchases: [Purchase], on database: any Database, settings: Settings) async throws -> [Components.Schemas.Purchase] {
-        guard !purchases.isEmpty else { return [] }
-        let market = try await MarketplaceSettings.load(on: database)
-        let refs = try await modelRefs(purchases.map { $0.$model.id }, on: database, settings: settings)
-        let items = try await TransactionItem.query(on: database).filter(\.$id ~~ purchases.map { $0.$item.id }).all()
-        let titles = Dictionary(items.map { ($0.id!, $0.title) }, uniquingKeysWith: { first, _ in first })
-        // The latest request per purchase: the open one, or how the last one was decided.
-        let requests = try await RefundRequestRecord.query(on: database).filter(\.$purchase.$id ~~ purchases.map { $0.id! }).sort(\.$createdAt).all()
-        var latest: [UUID: RefundRequestRecord] = [:]
-        for request in requests { latest[request.$purchase.id] = request }
-        let requestViews = try await refundRequests(Array(latest.values), on: database, settings: settings)
-        let viewsByPurchase = Dictionary(requestViews.compactMap { view in UUID(uuidString: view.purchaseId).map { ($0, view) } }, uniquingKeysWith: { first, _ in first })
-        return purchases.map { purchase in
-            let modelID = purchase.$model.id
-            return .init(
-                id: purchase.id!.uuidString.lowercased(),
-                model: refs[modelID] ?? fallbackRef(modelID, title: titles[purchase.$item.id] ?? ""),
-                transactionId: purchase.$transaction.id.uuidString.lowercased(), priceCents: purchase.priceCents, currency: purchase.currency,
-                testMode: purchase.testMode, status: .init(rawValue: purchase.status) ?? .refunded,
-                downloadUrl: "\(settings.publicURL)/api/v1/models/\(modelID.uuidString.lowercased())/download",
-                refundWindowEndsAt: UTCDay.adding(days: market.refundWindowDays, to: purchase.createdAt),
-                refundRequest: viewsByPurchase[purchase.id!], purchasedAt: purchase.createdAt)
-        }
-    }
-
     static func payout(_ payout: Payout) -> Components.Schemas.Payout {
         .init(
             id: payout.id!.uuidString.lowercased(), amountCents: payout.amountCents, currency: payout.currency,
