@@ -40,8 +40,9 @@ extension Database {
 
 /// PostgresNIO keeps its per-connection cache of prepared statements by a statement type's static name and text,
 /// while HWC3D's statements are texts built at run time. So each distinct text (with the types of its binds) gets
-/// a number when first run, and the number a type of its own, spelled in binary with generic types
-/// (`Slot1<Slot0<SlotRoot>>` is 0b110, statement "hwc3d_6"). A number is never reused for another text.
+/// a number when first run, and the number a type of its own, spelled in binary with generic types: a leading 1,
+/// then `slotBits` digits (text 5 is `Slot1<Slot0<Slot1<Slot0<…<SlotRoot>>>>>`, 0b1_0000_0101, statement
+/// "hwc3d_517"). A number is never reused for another text.
 enum PreparedStatements {
     /// The most distinct texts one process prepares; beyond it statements run plain. PostgreSQL keeps each on every
     /// connection that ran it, so this bounds that memory. HWC3D's fixed statements number under a hundred; a list
@@ -104,6 +105,8 @@ enum PreparedStatements {
                 return known
             }
             guard registry.texts.count < capacity else {
+                // A retired statement with no number left to move to runs plain from now on.
+                if stale != nil { registry.slots[key] = nil }
                 if !registry.warnedFull {
                     registry.warnedFull = true
                     logger.warning("Prepared statements: \(capacity) distinct texts reached; further ones run unprepared")
