@@ -36,7 +36,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         // run in parallel with each other and with writes (issue #11).
         app.databases.use(
             SQLiteReadPoolConfiguration(
-                path: path, connections: settings.databaseReadPoolSize, eventLoop: app.eventLoopGroup.next(),
+                path: path, connections: settings.databaseReadPoolSize,
                 requestTimeout: .seconds(30), sqlLogLevel: settings.sqlLogLevel),
             as: .sqliteReads, isDefault: false)
     case .postgres(let url):
