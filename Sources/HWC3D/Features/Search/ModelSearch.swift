@@ -170,10 +170,10 @@ struct ModelSearch {
         let weights = Self.weights
         let others = plan.conditions(excludingFacets: true, includeText: false)
         if plan.isPostgres {
-            // Each match looks up its model by key (the LATERAL with LIMIT keeps the planner from turning this into a
-            // hash join over every listed model, which it chose without parallel workers: 55 ms instead of 12 on
-            // 100,000 models; and with them, a worker process started per search cost more than it saved under
-            // concurrent searches: 103 -> 150 searches/s at 16 connections once gone).
+            // Each match looks up its model by key. The LATERAL with LIMIT keeps the planner from hashing every listed
+            // model, which it chose when it could not use a parallel worker (55 ms instead of 12 on 100,000 models),
+            // and from starting a worker process per search, which costs more than it saves under concurrent
+            // searches. 104 -> 185 searches/s at 16 connections.
             return """
                 SELECT m.id, m.category_id, m.license, m.formats,
                        -ts_rank('{\(unsafeRaw: "\(weights.description),\(weights.creator),\(weights.tags),\(weights.title)")}',
