@@ -13,16 +13,10 @@ enum ModelCards {
         guard !ids.isEmpty else { return [] }
         var byID: [UUID: Components.Schemas.ModelSummary] = [:]
         byID.reserveCapacity(ids.count)
-        // PostgreSQL takes at most 65,535 parameters per statement; batches keep any list far below that. There the
-        // ids are one array parameter, so every list is the same prepared statement, whatever its length.
-        let postgres = sql.dialect.name == "postgresql"
+        // SQLite takes at most 32,766 parameters per statement; batches keep any list far below that.
         for start in stride(from: 0, to: ids.count, by: 500) {
             let batch = Array(Set(ids[start..<min(start + 500, ids.count)]))
-            let rows = if postgres {
-                try await sql.prepared("\(selectClause) WHERE m.id = ANY(\(bind: batch))")
-            } else {
-                try await sql.raw("\(selectClause) WHERE m.id IN (\(binds: batch))").all()
-            }
+            let rows = try await sql.prepared("\(selectClause) WHERE \(sql.idMatches("m.id", anyOf: batch))")
             for row in rows {
                 let card = try card(from: row, settings: settings)
                 byID[try row.decode(column: "id", as: UUID.self)] = card

@@ -69,7 +69,7 @@ struct PaymentCompletion {
         }
         try await Ledger.recordSale(transaction, items: items, holdingPeriodDays: settings.holdingPeriodDays, on: db, now: now)
         try await db.preparedRun("""
-            DELETE FROM cart_items WHERE user_id = \(bind: transaction.$buyer.id) AND model_id IN (\(binds: items.map { $0.$model.id }))
+            DELETE FROM cart_items WHERE user_id = \(bind: transaction.$buyer.id) AND \(db.sql.idMatches("model_id", anyOf: items.map { $0.$model.id }))
             """)
         try await queueEmails(transaction, items: items, settings: settings, on: db, now: now)
         return .completed

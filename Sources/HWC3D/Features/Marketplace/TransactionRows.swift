@@ -24,7 +24,7 @@ enum TransactionRows {
     static func items(of transactionIDs: [UUID], on database: any Database) async throws -> [TransactionItem] {
         guard !transactionIDs.isEmpty else { return [] }
         return try await database.prepared("""
-            SELECT * FROM transaction_items WHERE transaction_id IN (\(binds: Array(Set(transactionIDs)))) ORDER BY id
+            SELECT * FROM transaction_items WHERE \(database.sql.idMatches("transaction_id", anyOf: Array(Set(transactionIDs)))) ORDER BY id
             """).map(item(from:))
     }
 
