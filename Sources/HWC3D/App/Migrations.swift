@@ -57,6 +57,13 @@ enum Migrations {
         // Reads (issue 11).
         CreateListedModelCounts(),
         UpdateModelsAddSearchHitIndex(),
+        // Communities (issue 12).
+        CreateCommunities(),
+        CreateCommunityMembers(),
+        CreateCommunityPosts(),
+        CreatePostReactions(),
+        CreatePostComments(),
+        CreatePostShares(),
     ]
 
     static func register(in app: Application) {

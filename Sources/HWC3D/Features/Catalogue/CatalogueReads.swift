@@ -74,7 +74,7 @@ struct CatalogueReads: Sendable {
                 SELECT name, model_count FROM (
                     SELECT t.name, (SELECT COUNT(*) FROM model_tags mt \(ListingSQL.join(alias: "m", on: "mt.model_id"))
                                     WHERE mt.tag_id = t.id AND \(ListingSQL.isListed("m"))) AS model_count
-                    FROM tags t WHERE t.name LIKE \(SQLLikePattern(UserService.escapeLike(prefix) + "%"))) counted
+                    FROM tags t WHERE t.name LIKE \(SQLLikePattern(SQLLikePattern.escape(prefix) + "%"))) counted
                 WHERE model_count > 0
                 ORDER BY model_count DESC, \(unsafeRaw: byName)
                 LIMIT \(literal: limit)

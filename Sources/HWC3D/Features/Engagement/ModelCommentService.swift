@@ -11,19 +11,7 @@ struct ModelCommentService: Sendable {
 
     let database: any Database
 
-    /// A comment as readers see it: a placeholder (`deleted`) carries no body and no author.
-    struct Entry: Sendable {
-        let id: UUID
-        let parentID: UUID?
-        let body: String?
-        let author: UserSummaryColumns.Row?
-        let deleted: Bool
-        let createdAt: Date
-        let editedAt: Date?
-        var replies: [Entry]
-    }
-
-    func create(on model: ModelAsset, author: User, body: String, parentID rawParentID: String?, now: Date = Date()) async throws -> Entry {
+    func create(on model: ModelAsset, author: User, body: String, parentID rawParentID: String?, now: Date = Date()) async throws -> CommentEntry {
         let text = try Self.validBody(body)
         let parentID: UUID? = if let rawParentID { try await validParent(rawParentID, modelID: model.id!) } else { nil }
         let id = UUID.v7(now: now)
@@ -35,13 +23,13 @@ struct ModelCommentService: Sendable {
                 """).run()
             try await ModelCounters.add(1, to: .comments, of: model.id!, on: tx)
         }
-        return Entry(
+        return CommentEntry(
             id: id, parentID: parentID, body: text, author: .init(author), deleted: false, createdAt: now, editedAt: nil,
             replies: [])
     }
 
     /// Only the author, and only within the edit window. The answer carries the comment's current replies.
-    func edit(_ rawCommentID: String, on model: ModelAsset, caller: Caller, body: String, now: Date = Date()) async throws -> Entry {
+    func edit(_ rawCommentID: String, on model: ModelAsset, caller: Caller, body: String, now: Date = Date()) async throws -> CommentEntry {
         let comment = try await existing(rawCommentID, modelID: model.id!)
         guard comment.$author.id == caller.userID else {
             throw Problem.forbidden("Only the comment's author can edit it.")
@@ -59,8 +47,8 @@ struct ModelCommentService: Sendable {
             WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
             """).all()
         guard !updated.isEmpty else { throw Self.notFound }
-        let replies = comment.parentID == nil ? try await replies(of: [comment.id!])[comment.id!] ?? [] : []
-        return Entry(
+        let replies = comment.parentID == nil ? try await thread(model.id!).replies(of: [comment.id!], on: database.sql)[comment.id!] ?? [] : []
+        return CommentEntry(
             id: comment.id!, parentID: comment.parentID, body: text, author: .init(caller.user), deleted: false,
             createdAt: comment.createdAt, editedAt: now, replies: replies)
     }
@@ -85,32 +73,9 @@ struct ModelCommentService: Sendable {
         }
     }
 
-    /// One page of top-level comments, oldest first, with all their replies: two queries whatever the page size
-    /// (a third only to count when the page is past the end).
-    func page(modelID: UUID, page: PageRequest) async throws -> (items: [Entry], total: Int) {
-        let sql = database.sql
-        let shown: SQLQueryString = """
-            FROM model_comments c \(UserReads.join(alias: "u", on: "c.author_id"))
-            WHERE c.model_id = \(bind: modelID) AND c.parent_id IS NULL
-              AND (c.deleted_at IS NULL
-                   OR EXISTS (SELECT 1 FROM model_comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL))
-            """
-        let rows = try await sql.raw("""
-            SELECT c.id, c.body, c.created_at, c.edited_at, c.deleted_at,
-                   \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")), COUNT(*) OVER () AS total_count
-            \(shown)
-            ORDER BY c.created_at, c.id \(page.sqlClause)
-            """).all()
-        guard let first = rows.first else {
-            let total = try await sql.raw("SELECT COUNT(*) AS total_count \(shown)").first()?
-                .decode(column: "total_count", as: Int.self) ?? 0
-            return ([], total)
-        }
-        let total = try first.decode(column: "total_count", as: Int.self)
-        var items = try rows.map { try Self.entry($0, parentID: nil) }
-        let replies = try await replies(of: items.map(\.id))
-        for index in items.indices { items[index].replies = replies[items[index].id] ?? [] }
-        return (items, total)
+    /// One page of top-level comments, oldest first, with their replies (`CommentThread`).
+    func page(modelID: UUID, page: PageRequest) async throws -> (items: [CommentEntry], total: Int) {
+        try await thread(modelID).page(page, on: database.sql)
     }
 
     /// Comments posted since `start` and not deleted, for owner statistics.
@@ -151,32 +116,7 @@ struct ModelCommentService: Sendable {
         return id
     }
 
-    /// Visible replies of the given top-level comments, oldest first, grouped by parent: one query.
-    private func replies(of parentIDs: [UUID]) async throws -> [UUID: [Entry]] {
-        guard !parentIDs.isEmpty else { return [:] }
-        let sql = database.sql
-        let rows = try await sql.raw("""
-            SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
-                   \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))
-            FROM model_comments c \(UserReads.join(alias: "u", on: "c.author_id"))
-            WHERE c.parent_id IN (\(binds: parentIDs)) AND c.deleted_at IS NULL
-            ORDER BY c.created_at, c.id
-            """).all()
-        var grouped: [UUID: [Entry]] = [:]
-        for row in rows {
-            let parentID = try row.decode(column: "parent_id", as: UUID.self)
-            grouped[parentID, default: []].append(try Self.entry(row, parentID: parentID))
-        }
-        return grouped
-    }
-
-    private static func entry(_ row: any SQLRow, parentID: UUID?) throws -> Entry {
-        let deleted = try row.decode(column: "deleted_at", as: Date?.self) != nil
-        return Entry(
-            id: try row.decode(column: "id", as: UUID.self), parentID: parentID,
-            body: deleted ? nil : try row.decode(column: "body", as: String.self),
-            author: deleted ? nil : try UserSummaryColumns.Row(from: row, prefix: "u_"), deleted: deleted,
-            createdAt: try row.decode(column: "created_at", as: Date.self),
-            editedAt: deleted ? nil : try row.decode(column: "edited_at", as: Date?.self), replies: [])
+    private func thread(_ id: UUID) -> CommentThread {
+        CommentThread(table: "model_comments", scope: "c.model_id = \(bind: id)")
     }
 }

@@ -90,21 +90,3 @@ extension APIHandler {
             sales: report.sales))))
     }
 }
-
-extension Components.Schemas.Comment {
-    init(_ entry: ModelCommentService.Entry, settings: Settings) {
-        self.init(
-            id: entry.id.uuidString.lowercased(), parentId: entry.parentID?.uuidString.lowercased(), body: entry.body,
-            author: entry.author.map { .init($0, settings: settings) }, deleted: entry.deleted, createdAt: entry.createdAt,
-            editedAt: entry.editedAt, replies: entry.replies.map { .init($0, settings: settings) })
-    }
-}
-
-extension Components.Schemas.CommentReply {
-    init(_ entry: ModelCommentService.Entry, settings: Settings) {
-        self.init(
-            id: entry.id.uuidString.lowercased(), parentId: entry.parentID?.uuidString.lowercased(), body: entry.body,
-            author: entry.author.map { .init($0, settings: settings) }, deleted: entry.deleted, createdAt: entry.createdAt,
-            editedAt: entry.editedAt)
-    }
-}

@@ -20,7 +20,7 @@ extension APIHandler {
         }
         if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
             guard q.count <= 200 else { throw Problem.validation(field: "q", "must be at most 200 characters") }
-            let pattern = "%" + UserService.escapeLike(q.lowercased()) + "%"
+            let pattern = "%" + SQLLikePattern.escape(q.lowercased()) + "%"
             conditions.append("(LOWER(m.title) LIKE \(bind: pattern) ESCAPE '\\' OR m.slug LIKE \(bind: pattern) ESCAPE '\\' OR u.username_key LIKE \(bind: pattern) ESCAPE '\\')")
         }
         let filter = conditions.dropFirst().reduce(conditions[0]) { $0 + " AND " + $1 }

@@ -12,7 +12,7 @@ extension APIHandler {
         let query = User.query(on: req.db)
         if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
             guard q.count <= 100 else { throw Problem.validation(field: "q", "must be at most 100 characters") }
-            let pattern = "%" + UserService.escapeLike(q.lowercased()) + "%"
+            let pattern = "%" + SQLLikePattern.escape(q.lowercased()) + "%"
             query.group(.or) { group in
                 group.filter(.sql(SQLBinaryExpression(SQLIdentifier("email"), .like, SQLLikePattern(pattern))))
                 group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, SQLLikePattern(pattern))))

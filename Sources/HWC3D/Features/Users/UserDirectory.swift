@@ -32,4 +32,10 @@ enum UserDirectory {
         else { return nil }
         return MailRecipient(id: id, displayName: try row.decode(column: "display_name", as: String.self), email: try row.decode(column: "email", as: String.self))
     }
+
+    /// Whether an account with this id exists and is not erased (a ban names a real person).
+    static func exists(_ id: UUID, on database: any Database) async throws -> Bool {
+        guard let row = try await database.preparedFirst("SELECT status FROM users WHERE id = \(bind: id)") else { return false }
+        return try row.decode(column: "status", as: String.self) != User.Status.deleted.rawValue
+    }
 }

@@ -192,7 +192,7 @@ struct UserService: Sendable {
         let term = q?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !term.isEmpty {
             guard term.count <= 100 else { throw Problem.validation(field: "q", "must be at most 100 characters") }
-            let pattern = "%" + Self.escapeLike(term.lowercased()) + "%"
+            let pattern = "%" + SQLLikePattern.escape(term.lowercased()) + "%"
             query.group(.or) { group in
                 group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, SQLLikePattern(pattern))))
                 group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, SQLLikePattern(pattern))))
@@ -206,20 +206,5 @@ struct UserService: Sendable {
         }
         let users = try await query.range(page.rows).all()
         return Page(items: users, total: total)
-    }
-
-    /// `%` and `_` in a search are characters, not wildcards.
-    static func escapeLike(_ term: String) -> String {
-        term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-    }
-}
-
-/// A LIKE pattern with `\` as the escape character, the same on SQLite and PostgreSQL.
-struct SQLLikePattern: SQLExpression {
-    let pattern: String
-    init(_ pattern: String) { self.pattern = pattern }
-    func serialize(to serializer: inout SQLSerializer) {
-        serializer.write(bind: pattern)
-        serializer.write(" ESCAPE '\\'")
     }
 }

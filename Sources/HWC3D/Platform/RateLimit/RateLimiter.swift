@@ -65,6 +65,7 @@ enum RateLimitPolicies {
         "email": .init(name: "email", limit: 3, windowSeconds: 900, perUser: true),
         "upload": .init(name: "upload", limit: 120, windowSeconds: 3600, perUser: true),
         "comment": .init(name: "comment", limit: 30, windowSeconds: 600, perUser: true),
+        "community": .init(name: "community", limit: 5, windowSeconds: 3600, perUser: true),
     ]
 
     static func policy(named name: String, settings: Settings) -> Policy {

@@ -1,0 +1,120 @@
+import Fluent
+import Foundation
+import HWC3DAPI
+import SQLKit
+
+/// Posts as readers see them, in one statement per list (plus one for the attached models' cards): the post's
+/// row with its counters, its community, its author and the reader's reaction. Posts of suspended or erased
+/// authors are left out.
+struct PostReads: Sendable {
+    let database: any Database
+
+    enum Sort: String, Sendable { case hot, new, top }
+
+    /// Pinned posts take at most this many places at the top of a community.
+    static let maxPinned = 5
+
+    struct View: Sendable {
+        let id: UUID
+        let community: Components.Schemas.CommunityRef
+        let author: UserSummaryColumns.Row
+        let title: String
+        let body: String
+        let bodyHTML: String
+        let listedModelID: UUID?
+        let pinned: Bool
+        let reactions: Components.Schemas.ReactionCounts
+        let reactionCount: Int
+        let commentCount: Int
+        let shareCount: Int
+        let myReaction: PostReaction.Kind?
+        let createdAt: Date
+        let editedAt: Date?
+    }
+
+    func one(_ postID: UUID, reader: Caller?) async throws -> View? {
+        try await database.prepared(statement(reader: reader, where: "p.id = \(bind: postID) AND p.deleted_at IS NULL", order: "p.id"))
+            .first.map(Self.view)
+    }
+
+    /// One page: pinned posts first (newest pin first), then the rest in `sort` order, each part read from its
+    /// own index. `total` is the community's count of posts.
+    func page(of place: CommunityPlace, reader: Caller?, sort: Sort, page: PageRequest) async throws -> (items: [View], total: Int) {
+        let communityID = place.community.id
+        let pinned = try await database.prepared(statement(
+            reader: reader, where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NOT NULL AND p.deleted_at IS NULL",
+            order: "p.pinned_at DESC, p.id DESC"))
+        let pinnedOnPage = pinned.dropFirst(page.offset).prefix(page.perPage)
+        var items = try pinnedOnPage.map(Self.view)
+        let wanted = page.perPage - items.count
+        if wanted > 0 {
+            let order: SQLQueryString = switch sort {
+            case .hot: "p.hot_rank DESC, p.id DESC"
+            case .new: "p.created_at DESC, p.id DESC"
+            case .top: "p.reaction_count DESC, p.id DESC"
+            }
+            let offset = max(0, page.offset - pinned.count)
+            let rows = try await database.prepared(statement(
+                reader: reader, where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NULL AND p.deleted_at IS NULL",
+                order: order, limit: "LIMIT \(bind: wanted) OFFSET \(bind: offset)"))
+            items += try rows.map(Self.view)
+        }
+        return (items, max(place.community.postCount, items.count + page.offset))
+    }
+
+    /// The cards of the listed models the posts attach, by model id: one statement.
+    func modelCards(for views: [View], settings: Settings) async throws -> [UUID: Components.Schemas.ModelSummary] {
+        let ids = views.compactMap(\.listedModelID)
+        guard !ids.isEmpty else { return [:] }
+        let cards = try await ModelCards.load(ids: ids, on: database.sql, settings: settings)
+        var byID: [UUID: Components.Schemas.ModelSummary] = [:]
+        for card in cards { if let id = UUID(uuidString: card.id) { byID[id] = card } }
+        return byID
+    }
+
+    // MARK: -
+
+    private static let nobody = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
+
+    private func statement(reader: Caller?, where filter: SQLQueryString, order: SQLQueryString, limit: SQLQueryString = "") -> SQLQueryString {
+        """
+        SELECT p.id, p.title, p.body, p.body_html, p.pinned_at, p.like_count, p.love_count, p.fire_count, p.wow_count,
+               p.laugh_count, p.reaction_count, p.comment_count, p.share_count, p.created_at, p.edited_at,
+               CASE WHEN \(ListingSQL.isListed("m")) THEN p.model_id END AS listed_model_id,
+               c.id AS c_id, c.slug AS c_slug, c.name AS c_name, c.visibility AS c_visibility,
+               \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")), r.type AS my_reaction
+        FROM community_posts p
+        JOIN communities c ON c.id = p.community_id
+        \(UserReads.join(alias: "u", on: "p.author_id"))
+        LEFT \(ListingSQL.join(alias: "m", on: "p.model_id"))
+        LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: reader?.userID ?? Self.nobody)
+        WHERE \(filter) AND \(UserReads.isActive("u"))
+        ORDER BY \(order) \(limit)
+        """
+    }
+
+    private static func view(_ row: any SQLRow) throws -> View {
+        View(
+            id: try row.decode(column: "id", as: UUID.self),
+            community: .init(
+                id: try row.decode(column: "c_id", as: UUID.self).uuidString.lowercased(), slug: try row.decode(column: "c_slug", as: String.self),
+                name: try row.decode(column: "c_name", as: String.self),
+                visibility: .init(rawValue: try row.decode(column: "c_visibility", as: String.self)) ?? ._private),
+            author: try UserSummaryColumns.Row(from: row, prefix: "u_"),
+            title: try row.decode(column: "title", as: String.self),
+            body: try row.decode(column: "body", as: String.self),
+            bodyHTML: try row.decode(column: "body_html", as: String.self),
+            listedModelID: try row.decode(column: "listed_model_id", as: UUID?.self),
+            pinned: try row.decode(column: "pinned_at", as: Date?.self) != nil,
+            reactions: .init(
+                like: try row.decode(column: "like_count", as: Int.self), love: try row.decode(column: "love_count", as: Int.self),
+                fire: try row.decode(column: "fire_count", as: Int.self), wow: try row.decode(column: "wow_count", as: Int.self),
+                laugh: try row.decode(column: "laugh_count", as: Int.self)),
+            reactionCount: try row.decode(column: "reaction_count", as: Int.self),
+            commentCount: try row.decode(column: "comment_count", as: Int.self),
+            shareCount: try row.decode(column: "share_count", as: Int.self),
+            myReaction: try row.decode(column: "my_reaction", as: String?.self).flatMap(PostReaction.Kind.init(rawValue:)),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            editedAt: try row.decode(column: "edited_at", as: Date?.self))
+    }
+}
