@@ -64,6 +64,12 @@ enum Migrations {
         CreatePostReactions(),
         CreatePostComments(),
         CreatePostShares(),
+        // Notifications and realtime (issue 12).
+        CreateNotifications(),
+        CreateNotificationActors(),
+        CreateNotificationPreferences(),
+        CreateRealtimeEvents(),
+        CreateSocketTickets(),
     ]
 
     static func register(in app: Application) {

@@ -13,6 +13,8 @@ final class AppServices: Sendable {
     let rateLimiter: RateLimiter
     let payments: PaymentProviders
     let totpBox: SecretBox
+    /// This instance's open sockets (`RealtimeListener` feeds them).
+    let realtime = RealtimeHub()
 
     init(settings: Settings, tokens: TokenSigner, passwords: PasswordHasher, storage: any FileStorage,
          images: ImageProcessor, jobs: JobQueue, mailer: Mailer, rateLimiter: RateLimiter, payments: PaymentProviders) {

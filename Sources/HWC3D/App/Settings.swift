@@ -75,6 +75,8 @@ public struct Settings: Sendable {
     public var docsAssetsURL: String
     public var metricsAllowlist: [String]
     public var jobPollInterval: Double
+    /// How often open sockets are checked against their sessions (revoked, expired, suspended).
+    public var socketSessionCheckInterval: Double
     public var runJobWorker: Bool
     public var trustProxy: Bool
     /// PostgreSQL connections per event loop (there is one loop per core).
@@ -245,6 +247,7 @@ public struct Settings: Sendable {
             docsAssetsURL: try env.url("DOCS_ASSETS_URL", default: "https://cdn.jsdelivr.net/npm"),
             metricsAllowlist: env.list("METRICS_ALLOWLIST", default: ["127.0.0.1", "::1"]),
             jobPollInterval: Double(try env.integer("JOB_POLL_INTERVAL_MS", default: 1000, range: 10...60000)) / 1000,
+            socketSessionCheckInterval: Double(try env.integer("SOCKET_SESSION_CHECK_MS", default: 10000, range: 100...600_000)) / 1000,
             runJobWorker: try env.boolean("JOB_WORKER", default: true),
             trustProxy: try env.boolean("TRUST_PROXY", default: false),
             databasePoolSize: try env.integer("DATABASE_POOL_SIZE", default: 8, range: 1...100),

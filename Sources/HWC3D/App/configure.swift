@@ -77,6 +77,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     jobs.register(SendEmailJob(from: settings.mailFrom, transport: transport))
     jobs.register(AnalyseModelFileJob(storage: services.storage, threadPool: app.threadPool, limits: .standard))
     jobs.register(RenderModelPreviewJob(services: services, threadPool: app.threadPool, limits: .standard))
+    jobs.register(NotificationEmailJob(mailer: services.mailer, settings: settings))
 
     // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
     // before anything logs; problems are rendered inside both; oversized request heads are refused before any
@@ -117,6 +118,15 @@ public func configure(_ app: Application, settings: Settings) async throws {
     if settings.runJobWorker, command == nil || command == "serve" {
         app.lifecycle.use(JobWorker(queue: jobs, interval: settings.jobPollInterval))
     }
+    // Sockets exist where the app serves: `serve`, and the test runner's in-process servers.
+    if command == nil || command == "serve" || app.environment == .testing {
+        let postgresURL: String? = if case .postgres(let url) = settings.database { url } else { nil }
+        app.lifecycle.use(RealtimeListener(
+            hub: services.realtime, postgresURL: postgresURL, sessionCheckInterval: settings.socketSessionCheckInterval
+        ) { sessions, database in
+            try await SessionReads.live(sessions, on: database)
+        })
+    }
 }
 
 func routes(_ app: Application, services: AppServices) throws {
@@ -133,6 +143,9 @@ func routes(_ app: Application, services: AppServices) throws {
             CatalogueResponseCache(lifetime: TimeInterval(services.settings.catalogueCacheSeconds), policies: policies),
         ])
     ContractDocuments.register(on: app, settings: services.settings)
+    RealtimeSockets.register(on: app, hub: services.realtime, settings: services.settings)
+    NotificationFeed.renderers(on: services.realtime, database: app.db, settings: services.settings)
+    CommunityEvents.renderers(on: services.realtime, database: app.db, settings: services.settings)
     GuardedHTTPServer.use(on: app)
 }
 

@@ -36,4 +36,23 @@ enum SessionReads {
         session.$id.exists = true
         return CallerRecord(user: user, session: session, isAdmin: try row.decode(column: "s_is_admin_user", as: Bool.self))
     }
+
+    /// The sessions among `ids` that can still be used now: not revoked, not expired, their account active. For
+    /// long-lived connections (sockets) that authenticated once and must end with their session.
+    static func live(_ ids: Set<UUID>, on database: any Database, now: Date = Date()) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let sql = database.sql
+        var live: Set<UUID> = []
+        let all = Array(ids)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let batch = Array(all[start..<min(start + 500, all.count)])
+            let rows = try await sql.raw("""
+                SELECT s.id FROM auth_sessions s \(UserReads.join(alias: "u", on: "s.user_id"))
+                WHERE \(sql.idMatches("s.id", anyOf: batch)) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now)
+                  AND \(UserReads.isActive("u"))
+                """).all()
+            for row in rows { live.insert(try row.decode(column: "id", as: UUID.self)) }
+        }
+        return live
+    }
 }

@@ -133,6 +133,16 @@ enum CommunityAccess {
         return try place(from: row, caller: caller)
     }
 
+    /// By id, for the community's socket.
+    static func place(id: UUID, caller: Caller?, on database: any Database) async throws -> CommunityPlace {
+        guard let row = try await database.preparedFirst("""
+            SELECT \(CommunityRecord.columns) FROM \(CommunityRecord.source(for: caller))
+            WHERE c.id = \(bind: id) AND \(isLive)
+            """)
+        else { throw notFound }
+        return try place(from: row, caller: caller)
+    }
+
     static func place(from row: any SQLRow, caller: Caller?) throws -> CommunityPlace {
         CommunityPlace(
             community: try CommunityRecord(from: row),

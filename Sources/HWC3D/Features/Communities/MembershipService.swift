@@ -33,7 +33,10 @@ struct MembershipService: Sendable {
                 VALUES (\(bind: UUID.v7(now: now)), \(bind: communityID), \(bind: caller.userID), 'member', \(bind: status.rawValue),
                     \(bind: now), \(bind: status == .active ? now : nil))
                 """).run()
-            if status == .active { try await Self.addMembers(1, to: communityID, on: tx) }
+            if status == .active {
+                try await Self.addMembers(1, to: communityID, on: tx)
+                try await CommunityEvents.memberJoined(caller.userID, in: communityID, on: tx, now: now)
+            }
             return (.member, status)
         }
     }
@@ -104,6 +107,7 @@ struct MembershipService: Sendable {
                     UPDATE community_members SET status = 'active', joined_at = \(bind: now) WHERE id = \(bind: existing.id)
                     """).run()
                 try await Self.addMembers(1, to: communityID, on: tx)
+                try await CommunityEvents.memberJoined(target, in: communityID, on: tx, now: now)
                 existing.status = .active
             }
             guard let role, role != existing.role else { return }
@@ -142,6 +146,7 @@ struct MembershipService: Sendable {
                     throw Problem.forbidden("Only the owner can remove a moderator.")
                 }
             }
+            try await CommunityEvents.accessRevoked(target, in: communityID, on: tx, now: now)
             guard ban else {
                 guard let existing else { throw Self.memberNotFound }
                 try await Self.deleteRow(existing, on: tx)
@@ -183,6 +188,15 @@ struct MembershipService: Sendable {
             """).first()
         else { throw Self.memberNotFound }
         return try Self.member(row)
+    }
+
+    /// The active members of a community but one, for a post's notifications.
+    static func activeMemberIDs(of communityID: UUID, except userID: UUID, on database: any Database) async throws -> [UUID] {
+        let sql = database.sql
+        return try await sql.raw("""
+            SELECT user_id FROM community_members
+            WHERE community_id = \(bind: communityID) AND status = 'active' AND user_id <> \(bind: userID)
+            """).all().map { try $0.decode(column: "user_id", as: UUID.self) }
     }
 
     // MARK: -

@@ -13,7 +13,8 @@ struct PostCommentService: Sendable {
     func create(on post: CommunityPost, in place: CommunityPlace, author: Caller, body: String, parentID rawParentID: String?, now: Date = Date()) async throws -> CommentEntry {
         try await place.requireMember(on: database, to: "comment")
         let text = try Self.validBody(body)
-        let parentID: UUID? = if let rawParentID { try await validParent(rawParentID, postID: post.id!) } else { nil }
+        let parent: PostComment? = if let rawParentID { try await validParent(rawParentID, postID: post.id!) } else { nil }
+        let parentID = parent?.id
         let id = UUID.v7(now: now)
         try await database.transaction { tx in
             let sql = tx.sql
@@ -23,6 +24,19 @@ struct PostCommentService: Sendable {
                 """).run()
             try await PostCounters.add([(.comments, 1)], to: post.id!, on: tx)
             try await PostCounters.touchCommunity(post.communityID, at: now, on: tx)
+            try await CommunityEvents.comment(id, on: post.id!, in: post.communityID, on: tx, now: now)
+            // The parent's author hears of a reply, the post's author of every comment; an author answered hears once.
+            let link = PostService.path(of: post.id!, slug: place.community.slug) + "#comment-\(id.uuidString.lowercased())"
+            if let parent {
+                try await Notifier.notify(.init(
+                    .commentReply, to: parent.authorID, actor: author.userID, target: ("post_comment", parent.id!), subject: post.title,
+                    link: link), on: tx, now: now)
+            }
+            if parent?.authorID != post.authorID {
+                try await Notifier.notify(.init(
+                    .postComment, to: post.authorID, actor: author.userID, target: ("post", post.id!), subject: post.title,
+                    link: link), on: tx, now: now)
+            }
         }
         return CommentEntry(
             id: id, parentID: parentID, body: text, author: .init(author.user), deleted: false, createdAt: now, editedAt: nil, replies: [])
@@ -70,6 +84,18 @@ struct PostCommentService: Sendable {
         try await thread(postID).page(page, on: database.sql)
     }
 
+    /// A comment not deleted, with its author, for the community socket.
+    func entry(_ id: UUID) async throws -> CommentEntry? {
+        let sql = database.sql
+        let row = try await sql.raw("""
+            SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
+                   \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))
+            FROM post_comments c \(UserReads.join(alias: "u", on: "c.author_id"))
+            WHERE c.id = \(bind: id) AND c.deleted_at IS NULL
+            """).first()
+        return try row.map { try CommentEntry(row: $0, parentID: try $0.decode(column: "parent_id", as: UUID?.self)) }
+    }
+
     // MARK: -
 
     static let notFound = Problem.notFound("The comment")
@@ -85,7 +111,7 @@ struct PostCommentService: Sendable {
         return comment
     }
 
-    private func validParent(_ raw: String, postID: UUID) async throws -> UUID {
+    private func validParent(_ raw: String, postID: UUID) async throws -> PostComment {
         guard let id = UUID(uuidString: raw), let parent = try await PostComment.find(id, on: database), parent.postID == postID else {
             throw Problem.validation(field: "parent_id", "must be the id of a comment on this post")
         }
@@ -93,7 +119,7 @@ struct PostCommentService: Sendable {
             throw Problem.validation(field: "parent_id", "must be a top-level comment: replies cannot be answered")
         }
         guard parent.deletedAt == nil else { throw Problem.validation(field: "parent_id", "the comment was deleted") }
-        return id
+        return parent
     }
 
     private func thread(_ id: UUID) -> CommentThread {

@@ -28,19 +28,24 @@ struct PostReactionService: Sendable {
                 var changes: [(PostCounters.Counter, Int)] = [(.init(kind), 1)]
                 if let old { changes.append((.init(old), -1)) }
                 try await PostCounters.add(changes, to: postID, on: tx)
+                try await CommunityEvents.reactions(of: postID, in: post.communityID, on: tx, now: now)
             } else {
                 try await sql.raw("""
                     INSERT INTO post_reactions (id, post_id, user_id, type, created_at)
                     VALUES (\(bind: UUID.v7(now: now)), \(bind: postID), \(bind: caller.userID), \(bind: kind.rawValue), \(bind: now))
                     """).run()
                 try await PostCounters.add([(.init(kind), 1), (.reactions, 1)], to: postID, on: tx)
+                try await Notifier.notify(.init(
+                    .postReaction, to: post.authorID, actor: caller.userID, target: ("post", postID), subject: post.title,
+                    link: PostService.path(of: postID, slug: place.community.slug)), on: tx, now: now)
+                try await CommunityEvents.reactions(of: postID, in: post.communityID, on: tx, now: now)
             }
         }
         return try await state(postID, userID: caller.userID)
     }
 
     /// Idempotent.
-    func unreact(_ post: CommunityPost, in place: CommunityPlace, caller: Caller) async throws -> State {
+    func unreact(_ post: CommunityPost, in place: CommunityPlace, caller: Caller, now: Date = Date()) async throws -> State {
         try await place.requireReadable(on: database)
         let postID = post.id!
         try await database.transaction { tx in
@@ -51,15 +56,21 @@ struct PostReactionService: Sendable {
                 """).all()
             guard let row = removed.first, let kind = PostReaction.Kind(rawValue: try row.decode(column: "type", as: String.self)) else { return }
             try await PostCounters.add([(.init(kind), -1), (.reactions, -1)], to: postID, on: tx)
+            try await CommunityEvents.reactions(of: postID, in: post.communityID, on: tx, now: now)
         }
         return try await state(postID, userID: caller.userID)
     }
 
-    private func state(_ postID: UUID, userID: UUID) async throws -> State {
+    /// The counts alone, as everyone sees them.
+    func counts(_ postID: UUID) async throws -> State {
+        try await state(postID, userID: nil)
+    }
+
+    private func state(_ postID: UUID, userID: UUID?) async throws -> State {
         let sql = database.sql
         guard let row = try await sql.raw("""
             SELECT p.like_count, p.love_count, p.fire_count, p.wow_count, p.laugh_count, p.reaction_count, r.type AS mine
-            FROM community_posts p LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: userID)
+            FROM community_posts p LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: userID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
             WHERE p.id = \(bind: postID)
             """).first()
         else { throw CommunityAccess.postNotFound }

@@ -28,6 +28,14 @@ struct PostService: Sendable {
                     \(bind: model), 0, 0, 0, 0, 0, 0, 0, 0, \(bind: rank), \(bind: now))
                 """).run()
             try await PostCounters.touchCommunity(communityID, posts: 1, at: now, on: tx)
+            try await CommunityEvents.post("post.created", id, in: communityID, on: tx, now: now)
+            // Members who turned `community_post` on hear of it; everyone else is left alone.
+            let members = try await MembershipService.activeMemberIDs(of: communityID, except: author.userID, on: tx)
+            let community = place.community
+            try await Notifier.notifyOptedIn(members, event: { member in
+                .init(.communityPost, to: member, actor: author.userID, target: ("post", id), subject: title, detail: community.name,
+                      link: Self.path(of: id, slug: community.slug))
+            }, on: tx, now: now)
         }
         return id
     }
@@ -46,11 +54,15 @@ struct PostService: Sendable {
         }
         guard !assignments.isEmpty else { return }
         assignments.append("edited_at = \(bind: now)")
-        let sql = database.sql
-        let updated = try await sql.raw("""
-            UPDATE community_posts SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: post.id!) AND deleted_at IS NULL RETURNING id
-            """).all()
-        guard !updated.isEmpty else { throw CommunityAccess.postNotFound }
+        let changes = assignments
+        try await database.transaction { tx in
+            let sql = tx.sql
+            let updated = try await sql.raw("""
+                UPDATE community_posts SET \(changes.joined(separator: ", ")) WHERE id = \(bind: post.id!) AND deleted_at IS NULL RETURNING id
+                """).all()
+            guard !updated.isEmpty else { throw CommunityAccess.postNotFound }
+            try await CommunityEvents.post("post.updated", post.id!, in: post.communityID, on: tx, now: now)
+        }
     }
 
     /// The author, the community's owner and moderators, or a moderating admin.
@@ -69,6 +81,7 @@ struct PostService: Sendable {
                 """).all()
             guard !deleted.isEmpty else { throw CommunityAccess.postNotFound }
             try await sql.raw("UPDATE communities SET post_count = post_count - 1 WHERE id = \(bind: post.communityID)").run()
+            try await CommunityEvents.post("post.deleted", post.id!, in: post.communityID, on: tx, now: now)
         }
     }
 
@@ -80,6 +93,7 @@ struct PostService: Sendable {
             let sql = tx.sql
             if post.pinnedAt != nil {
                 try await sql.raw("UPDATE community_posts SET pinned_at = NULL WHERE id = \(bind: post.id!)").run()
+                try await CommunityEvents.post("post.updated", post.id!, in: post.communityID, on: tx, now: now)
                 return
             }
             let pinned = try await sql.raw("""
@@ -92,6 +106,7 @@ struct PostService: Sendable {
                     detail: "A community pins at most \(PostReads.maxPinned) posts; unpin one first.")
             }
             try await sql.raw("UPDATE community_posts SET pinned_at = \(bind: now) WHERE id = \(bind: post.id!) AND deleted_at IS NULL").run()
+            try await CommunityEvents.post("post.updated", post.id!, in: post.communityID, on: tx, now: now)
         }
     }
 
@@ -113,7 +128,12 @@ struct PostService: Sendable {
     }
 
     static func url(of postID: UUID, slug: String, settings: Settings) -> String {
-        "\(settings.frontendURL)/communities/\(slug)/posts/\(postID.uuidString.lowercased())"
+        settings.frontendURL + path(of: postID, slug: slug)
+    }
+
+    /// The post's page on the site.
+    static func path(of postID: UUID, slug: String) -> String {
+        "/communities/\(slug)/posts/\(postID.uuidString.lowercased())"
     }
 
     // MARK: -

@@ -13,7 +13,8 @@ struct ModelCommentService: Sendable {
 
     func create(on model: ModelAsset, author: User, body: String, parentID rawParentID: String?, now: Date = Date()) async throws -> CommentEntry {
         let text = try Self.validBody(body)
-        let parentID: UUID? = if let rawParentID { try await validParent(rawParentID, modelID: model.id!) } else { nil }
+        let parent: ModelComment? = if let rawParentID { try await validParent(rawParentID, modelID: model.id!) } else { nil }
+        let parentID = parent?.id
         let id = UUID.v7(now: now)
         try await database.transaction { tx in
             let sql = tx.sql
@@ -22,6 +23,18 @@ struct ModelCommentService: Sendable {
                 VALUES (\(bind: id), \(bind: model.id!), \(bind: author.id!), \(bind: parentID), \(bind: text), \(bind: now))
                 """).run()
             try await ModelCounters.add(1, to: .comments, of: model.id!, on: tx)
+            // The parent's author hears of a reply, the owner of every comment; an owner answered hears once.
+            let link = "/models/\(model.slug)#comment-\(id.uuidString.lowercased())"
+            if let parent {
+                try await Notifier.notify(.init(
+                    .commentReply, to: parent.$author.id, actor: author.id!, target: ("comment", parent.id!), subject: model.title,
+                    link: link), on: tx, now: now)
+            }
+            if parent?.$author.id != model.$owner.id {
+                try await Notifier.notify(.init(
+                    .modelComment, to: model.$owner.id, actor: author.id!, target: ("model", model.id!), subject: model.title,
+                    link: link), on: tx, now: now)
+            }
         }
         return CommentEntry(
             id: id, parentID: parentID, body: text, author: .init(author), deleted: false, createdAt: now, editedAt: nil,
@@ -104,7 +117,7 @@ struct ModelCommentService: Sendable {
         return comment
     }
 
-    private func validParent(_ raw: String, modelID: UUID) async throws -> UUID {
+    private func validParent(_ raw: String, modelID: UUID) async throws -> ModelComment {
         let notHere = Problem.validation(field: "parent_id", "must be the id of a comment on this model")
         guard let id = UUID(uuidString: raw), let parent = try await ModelComment.find(id, on: database),
             parent.$model.id == modelID
@@ -113,7 +126,7 @@ struct ModelCommentService: Sendable {
             throw Problem.validation(field: "parent_id", "must be a top-level comment: replies cannot be answered")
         }
         guard parent.deletedAt == nil else { throw Problem.validation(field: "parent_id", "the comment was deleted") }
-        return id
+        return parent
     }
 
     private func thread(_ id: UUID) -> CommentThread {

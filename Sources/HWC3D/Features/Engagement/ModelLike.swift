@@ -26,7 +26,9 @@ struct ModelLikeService: Sendable {
 
     /// Idempotent. The row is inserted if absent and the counter moves only when it really was, in one
     /// transaction, so any number of concurrent likes leave `like_count` equal to the number of rows.
-    func like(modelID: UUID, userID: UUID, now: Date = Date()) async throws -> State {
+    /// The model's owner hears of it (`model_like`, grouped), unless it is their own like.
+    func like(_ model: ModelAsset, userID: UUID, now: Date = Date()) async throws -> State {
+        let modelID = try model.requireID()
         try await database.transaction { tx in
             let sql = tx.sql
             let inserted = try await sql.raw("""
@@ -37,6 +39,9 @@ struct ModelLikeService: Sendable {
             guard !inserted.isEmpty else { return }
             try await ModelCounters.add(1, to: .likes, of: modelID, on: tx)
             try await ModelActivity.record(.like, modelID: modelID, on: tx, at: now)
+            try await Notifier.notify(.init(
+                .modelLike, to: model.$owner.id, actor: userID, target: ("model", modelID), subject: model.title,
+                link: "/models/\(model.slug)"), on: tx, now: now)
         }
         return State(liked: true, likeCount: try await likeCount(modelID))
     }

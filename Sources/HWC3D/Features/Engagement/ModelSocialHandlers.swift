@@ -8,7 +8,7 @@ extension APIHandler {
         let req = try request
         let caller = try signedIn
         let model = try await ModelAccess.interactive(input.path.id, caller: caller, on: req.db)
-        let state = try await ModelLikeService(database: req.db).like(modelID: model.id!, userID: caller.userID)
+        let state = try await ModelLikeService(database: req.db).like(model, userID: caller.userID)
         return .ok(.init(body: .json(.init(liked: state.liked, likeCount: state.likeCount))))
     }
 

@@ -17,7 +17,7 @@ struct ModelModeration {
 
     func approve(_ model: ModelAsset) async throws -> ModelAsset {
         try requireStatus(model, in: [.pendingReview], action: "approved")
-        return try await decide(model, action: "model.approve", reason: nil) { model in
+        return try await decide(model, action: "model.approve", reason: nil, notify: .modelApproved) { model in
             model.status = ModelAsset.Status.published.rawValue
             model.rejectionReason = nil
             if model.publishedAt == nil { model.publishedAt = Date() }
@@ -29,7 +29,7 @@ struct ModelModeration {
     func reject(_ model: ModelAsset, reason: String) async throws -> ModelAsset {
         let reason = try Self.validReason(reason)
         try requireStatus(model, in: [.pendingReview], action: "rejected")
-        return try await decide(model, action: "model.reject", reason: reason) { model in
+        return try await decide(model, action: "model.reject", reason: reason, notify: .modelRejected) { model in
             model.status = ModelAsset.Status.rejected.rawValue
             model.rejectionReason = reason
         } email: { owner, model in
@@ -59,8 +59,10 @@ struct ModelModeration {
         }
     }
 
+    /// `notify`: the owner's notification of the decision, written with it (approvals and rejections).
     private func decide(
-        _ model: ModelAsset, action: String, reason: String?, change: @escaping @Sendable (ModelAsset) -> Void,
+        _ model: ModelAsset, action: String, reason: String?, notify: NotificationType? = nil,
+        change: @escaping @Sendable (ModelAsset) -> Void,
         email: @escaping @Sendable (MailRecipient, ModelAsset) -> MailTemplate?
     ) async throws -> ModelAsset {
         let before = Decision(status: model.status, featured: model.featured, reason: nil)
@@ -74,6 +76,11 @@ struct ModelModeration {
                 before: try Self.json(before), after: try Self.json(after), on: db)
             if let owner = try await UserDirectory.recipient(model.$owner.id, on: db), let template = email(owner, model) {
                 try await services.mailer.queue(template, to: owner.email, userID: owner.id, on: db)
+            }
+            if let notify {
+                try await Notifier.notify(.init(
+                    notify, to: model.$owner.id, actor: nil, target: ("model", try model.requireID()), subject: model.title,
+                    detail: reason, link: notify == .modelApproved ? "/models/\(model.slug)" : "/models/\(model.slug)/edit"), on: db)
             }
             return model
         }

@@ -72,6 +72,14 @@ struct PaymentCompletion {
             DELETE FROM cart_items WHERE user_id = \(bind: transaction.$buyer.id) AND \(db.sql.idMatches("model_id", anyOf: items.map { $0.$model.id }))
             """)
         try await queueEmails(transaction, items: items, settings: settings, on: db, now: now)
+        for item in items {
+            let model = (type: "model", id: item.$model.id)
+            try await Notifier.notify(.init(
+                .purchase, to: transaction.$buyer.id, actor: nil, target: model, subject: item.title, link: "/library"), on: db, now: now)
+            try await Notifier.notify(.init(
+                .sale, to: item.$seller.id, actor: transaction.$buyer.id, target: model, subject: item.title,
+                link: "/dashboard/sales"), on: db, now: now)
+        }
         return .completed
     }
 

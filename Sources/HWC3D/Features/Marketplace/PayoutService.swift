@@ -146,6 +146,11 @@ struct PayoutService {
                     : .payoutRejected(name: seller.displayName, amountCents: payout.amountCents, currency: payout.currency, note: note ?? "")
                 try await services.mailer.queue(template, to: seller.email, userID: seller.id, on: db)
             }
+            if status == .paid {
+                try await Notifier.notify(.init(
+                    .payoutPaid, to: payout.$seller.id, actor: nil, target: ("payout", payoutID), subject: "your payout",
+                    detail: MailTemplate.money(payout.amountCents, payout.currency), link: "/dashboard/payouts"), on: db, now: now)
+            }
             return try await Payout.find(payoutID, on: db) ?? payout
         }
     }

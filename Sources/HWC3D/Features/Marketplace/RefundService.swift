@@ -96,6 +96,9 @@ struct RefundService {
                     .refundApproved(name: buyer.displayName, title: item.title, amountCents: request.amountCents, currency: request.currency, testMode: transaction.testMode),
                     to: buyer.email, userID: buyer.id, on: db)
             }
+            try await Notifier.notify(.init(
+                .refundDecided, to: request.$buyer.id, actor: nil, target: ("refund_request", requestID), subject: item.title,
+                detail: "approved", link: "/library"), on: db, now: now)
             return try await RefundRequestRecord.find(requestID, on: db) ?? request
         }
     }
@@ -121,6 +124,9 @@ struct RefundService {
                 try await services.mailer.queue(.refundRejected(name: buyer.displayName, title: item?.title ?? "your purchase", note: note),
                                                 to: buyer.email, userID: buyer.id, on: db)
             }
+            try await Notifier.notify(.init(
+                .refundDecided, to: request.$buyer.id, actor: nil, target: ("refund_request", requestID),
+                subject: item?.title ?? "your purchase", detail: "not approved", link: "/library"), on: db, now: now)
             return try await RefundRequestRecord.find(requestID, on: db) ?? request
         }
     }

@@ -38,4 +38,10 @@ enum UserDirectory {
         guard let row = try await database.preparedFirst("SELECT status FROM users WHERE id = \(bind: id)") else { return false }
         return try row.decode(column: "status", as: String.self) != User.Status.deleted.rawValue
     }
+
+    /// Whether the account may be addressed now: active, not suspended or erased.
+    static func isActive(_ id: UUID, on database: any Database) async throws -> Bool {
+        guard let row = try await database.preparedFirst("SELECT status FROM users WHERE id = \(bind: id)") else { return false }
+        return try row.decode(column: "status", as: String.self) == User.Status.active.rawValue
+    }
 }

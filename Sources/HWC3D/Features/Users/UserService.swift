@@ -139,6 +139,9 @@ struct UserService: Sendable {
                 """).all()
             guard !inserted.isEmpty else { return }
             try await adjustCounters(follower: followerID, followee: target.id!, by: 1, sql: sql)
+            try await Notifier.notify(.init(
+                .follow, to: target.id!, actor: followerID, target: ("user", target.id!), subject: target.displayName,
+                link: "/users/\(target.username)"), on: tx)
         }
         return (true, try await followersCount(of: target.id!))
     }

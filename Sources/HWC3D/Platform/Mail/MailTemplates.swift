@@ -18,6 +18,8 @@ enum MailTemplate: Sendable {
     case saleRefunded(name: String, title: String, earningCents: Int, currency: String, testMode: Bool)
     case payoutPaid(name: String, amountCents: Int, currency: String, destination: String, testMode: Bool)
     case payoutRejected(name: String, amountCents: Int, currency: String, note: String)
+    /// A notification's email: its sentence, a link to it, and a one-click unsubscribe for its type.
+    case notification(name: String, sentence: String, link: String, unsubscribe: String)
 
     /// One line of a receipt: what, and how much in cents.
     struct MoneyLine: Sendable, Equatable {
@@ -42,6 +44,7 @@ enum MailTemplate: Sendable {
         case .saleRefunded: "sale_refunded"
         case .payoutPaid: "payout_paid"
         case .payoutRejected: "payout_rejected"
+        case .notification: "notification"
         }
     }
 
@@ -151,6 +154,10 @@ enum MailTemplate: Sendable {
                              "The amount is back in your available balance."],
                 action: nil,
                 footer: "Questions? Open a support ticket.")
+        case .notification(let name, let sentence, let link, let unsubscribe):
+            return Self.compose(
+                subject: sentence, greeting: name, paragraphs: [sentence + "."], action: ("Open in HWC3D", link),
+                footer: "You get this email because of your notification settings.", unsubscribe: unsubscribe)
         }
     }
 
@@ -165,11 +172,14 @@ enum MailTemplate: Sendable {
     }
 
     private static func compose(
-        subject: String, greeting: String, paragraphs: [String], action: (label: String, url: String)?, footer: String
+        subject: String, greeting: String, paragraphs: [String], action: (label: String, url: String)?, footer: String,
+        unsubscribe: String? = nil
     ) -> Rendered {
         var text = "Hi \(greeting),\n\n" + paragraphs.joined(separator: "\n\n") + "\n\n"
         if let action { text += "\(action.label):\n\(action.url)\n\n" }
-        text += footer + "\n\n-- \nHWC3D\n"
+        text += footer + "\n"
+        if let unsubscribe { text += "Unsubscribe from these emails: \(unsubscribe)\n" }
+        text += "\n-- \nHWC3D\n"
 
         var html = """
             <!doctype html><html><body style="font-family:-apple-system,Segoe UI,Roboto,sans-serif;color:#1b1b1f;max-width:560px;margin:auto;padding:24px">
@@ -180,7 +190,9 @@ enum MailTemplate: Sendable {
             html += "<p><a href=\"\(escape(action.url))\" style=\"display:inline-block;background:#4f46e5;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none\">\(escape(action.label))</a></p>\n"
             html += "<p style=\"font-size:13px;color:#555\">Or open this link: \(escape(action.url))</p>\n"
         }
-        html += "<p style=\"font-size:13px;color:#555\">\(escape(footer))</p>\n<p>HWC3D</p></body></html>\n"
+        html += "<p style=\"font-size:13px;color:#555\">\(escape(footer))"
+        if let unsubscribe { html += " <a href=\"\(escape(unsubscribe))\" style=\"color:#555\">Unsubscribe from these emails</a>." }
+        html += "</p>\n<p>HWC3D</p></body></html>\n"
         return Rendered(subject: subject, text: text, html: html)
     }
 
