@@ -70,6 +70,9 @@ enum Migrations {
         CreateNotificationPreferences(),
         CreateRealtimeEvents(),
         CreateSocketTickets(),
+        // Moderation (issue 12).
+        CreateUserSuspensions(),
+        CreateContentReports(),
     ]
 
     static func register(in app: Application) {

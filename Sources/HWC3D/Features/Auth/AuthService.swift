@@ -73,9 +73,15 @@ struct AuthService: Sendable {
         try await throttle.check(keys, on: database)
         let user = try await findByLogin(identifier)
         let ok = try await services.passwords.verify(password, against: user?.passwordHash)
-        guard ok, let user, user.status != .deleted else {
+        guard ok, var user, user.status != .deleted else {
             try await throttle.recordFailure(keys, on: database)
             throw Problem.invalidCredentials
+        }
+        // A suspension with an end that has passed is lifted as its account comes back.
+        if user.status == .suspended, try await UserSuspensions.liftIfOver(user.id!, services: services, on: database),
+            let lifted = try await findByLogin(identifier)
+        {
+            user = lifted
         }
         guard user.status == .active else {
             throw Problem(.forbidden, "account-suspended", "Account suspended", detail: "This account is suspended.")

@@ -69,13 +69,18 @@ struct PostCommentService: Sendable {
                 throw Problem.forbidden("Only the comment's author, the community's moderators or an admin can delete it.")
             }
         }
+        try await markDeleted(comment, now: now)
+    }
+
+    /// Deletes in one transaction with the post's count; a comment deleted first is 404.
+    func markDeleted(_ comment: PostComment, now: Date = Date()) async throws {
         try await database.transaction { tx in
             let sql = tx.sql
             let deleted = try await sql.raw("""
                 UPDATE post_comments SET deleted_at = \(bind: now) WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
                 """).all()
             guard !deleted.isEmpty else { throw Self.notFound }
-            try await PostCounters.add([(.comments, -1)], to: post.id!, on: tx)
+            try await PostCounters.add([(.comments, -1)], to: comment.postID, on: tx)
         }
     }
 

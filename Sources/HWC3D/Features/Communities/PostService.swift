@@ -74,6 +74,11 @@ struct PostService: Sendable {
                 throw Problem.forbidden("Only the post's author, the community's moderators or an admin can delete it.")
             }
         }
+        try await markDeleted(post, now: now)
+    }
+
+    /// Deletes in one transaction with the community's count and the socket's event; a post deleted first is 404.
+    func markDeleted(_ post: CommunityPost, now: Date = Date()) async throws {
         try await database.transaction { tx in
             let sql = tx.sql
             let deleted = try await sql.raw("""

@@ -40,7 +40,8 @@ struct CommentEntry: Sendable {
 /// The read of a comment thread, one reply level, for every feature that keeps one (model comments here, post
 /// comments in Communities). The owner of the table passes its name and the filter for the thing commented on, so
 /// the statement is the owner's; the shape of the thread and how a page is cut are written once.
-/// The table has `id`, `parent_id`, `author_id`, `body`, `created_at`, `edited_at` and `deleted_at`.
+/// The table has `id`, `parent_id`, `author_id`, `body`, `created_at`, `edited_at` and `deleted_at`. Comments of
+/// suspended or erased accounts are left out while they are.
 struct CommentThread {
     /// The comments table, as its owner names it.
     let table: SQLQueryString
@@ -53,7 +54,7 @@ struct CommentThread {
     func page(_ page: PageRequest, on database: any SQLDatabase) async throws -> (items: [CommentEntry], total: Int) {
         let shown: SQLQueryString = """
             FROM \(table) c \(UserReads.join(alias: "u", on: "c.author_id"))
-            WHERE \(scope) AND c.parent_id IS NULL
+            WHERE \(scope) AND c.parent_id IS NULL AND \(UserReads.isActive("u"))
               AND (c.deleted_at IS NULL
                    OR EXISTS (SELECT 1 FROM \(table) r WHERE r.parent_id = c.id AND r.deleted_at IS NULL))
             """
@@ -82,7 +83,7 @@ struct CommentThread {
             SELECT c.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at,
                    \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_"))
             FROM \(table) c \(UserReads.join(alias: "u", on: "c.author_id"))
-            WHERE c.parent_id IN (\(binds: parentIDs)) AND c.deleted_at IS NULL
+            WHERE c.parent_id IN (\(binds: parentIDs)) AND c.deleted_at IS NULL AND \(UserReads.isActive("u"))
             ORDER BY c.created_at, c.id
             """).all()
         var grouped: [UUID: [CommentEntry]] = [:]

@@ -74,16 +74,7 @@ struct ModelCommentService: Sendable {
         guard allowed else {
             throw Problem.forbidden("Only the comment's author, the model's owner or a moderator can delete it.")
         }
-        try await database.transaction { tx in
-            let sql = tx.sql
-            let deleted = try await sql.raw("""
-                UPDATE model_comments SET deleted_at = \(bind: now)
-                WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
-                """).all()
-            // Someone else deleted it first: the counter already moved once.
-            guard !deleted.isEmpty else { throw Self.notFound }
-            try await ModelCounters.add(-1, to: .comments, of: model.id!, on: tx)
-        }
+        try await markDeleted(comment, now: now)
     }
 
     /// One page of top-level comments, oldest first, with their replies (`CommentThread`).
@@ -98,6 +89,21 @@ struct ModelCommentService: Sendable {
             SELECT COUNT(*) AS posted FROM model_comments
             WHERE model_id = \(bind: modelID) AND deleted_at IS NULL AND created_at >= \(bind: start)
             """).first()?.decode(column: "posted", as: Int.self) ?? 0
+    }
+
+    /// Deletes in one transaction with the model's counter; a comment someone deleted first is 404.
+    func markDeleted(_ comment: ModelComment, now: Date = Date()) async throws {
+        let modelID = comment.$model.id
+        try await database.transaction { tx in
+            let sql = tx.sql
+            let deleted = try await sql.raw("""
+                UPDATE model_comments SET deleted_at = \(bind: now)
+                WHERE id = \(bind: comment.id!) AND deleted_at IS NULL RETURNING id
+                """).all()
+            // Someone else deleted it first: the counter already moved once.
+            guard !deleted.isEmpty else { throw Self.notFound }
+            try await ModelCounters.add(-1, to: .comments, of: modelID, on: tx)
+        }
     }
 
     // MARK: -

@@ -42,6 +42,13 @@ enum UserReads {
 
     /// True when the user joined under `alias` (see `join(alias:on:)`) may be shown to others: not suspended,
     /// not erased.
+    /// A person as lists show them, by id, whatever the account's status (admin views).
+    static func summary(id: UUID, on database: any Database) async throws -> UserSummaryColumns.Row? {
+        let sql = database.sql
+        return try await sql.raw("SELECT \(unsafeRaw: UserSummaryColumns.select(from: "u", prefix: "u_")) FROM users u WHERE u.id = \(bind: id)")
+            .first().map { try UserSummaryColumns.Row(from: $0, prefix: "u_") }
+    }
+
     static func isActive(_ alias: String) -> SQLQueryString {
         "\(unsafeRaw: alias).status = 'active'"
     }
