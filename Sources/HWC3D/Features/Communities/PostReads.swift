@@ -62,6 +62,18 @@ struct PostReads: Sendable {
         return (items, max(place.community.postCount, items.count + page.offset))
     }
 
+    /// Posts of the live communities `userID` is an active member of, newest first, strictly before `cursor`
+    /// (`created_at`, `id`): the community half of the feed.
+    func memberFeed(of userID: UUID, before cursor: (Date, UUID)?, limit: Int) async throws -> [View] {
+        var filter: SQLQueryString = """
+            p.community_id IN (SELECT community_id FROM community_members WHERE user_id = \(bind: userID) AND status = 'active')
+            AND p.deleted_at IS NULL AND \(CommunityAccess.isLive)
+            """
+        if let cursor { filter = "\(filter) AND \(TimeCursor.before(cursor, time: "p.created_at", id: "p.id"))" }
+        return try await database.sql.raw(statement(
+            reader: nil, where: filter, order: "p.created_at DESC, p.id DESC", limit: "LIMIT \(literal: limit)")).all().map(Self.view)
+    }
+
     /// The cards of the listed models the posts attach, by model id: one statement.
     func modelCards(for views: [View], settings: Settings) async throws -> [UUID: Components.Schemas.ModelSummary] {
         let ids = views.compactMap(\.listedModelID)

@@ -49,6 +49,11 @@ enum UserReads {
             .first().map { try UserSummaryColumns.Row(from: $0, prefix: "u_") }
     }
 
+    /// A subquery of the ids of the people `userID` follows (the feed).
+    static func followeeIDs(of userID: UUID) -> SQLQueryString {
+        "SELECT followee_id FROM user_follows WHERE follower_id = \(bind: userID)"
+    }
+
     static func isActive(_ alias: String) -> SQLQueryString {
         "\(unsafeRaw: alias).status = 'active'"
     }
