@@ -40,7 +40,7 @@ enum AdminPermission: String, CaseIterable, Sendable, Codable {
     /// communities and reports, the support desk, site content and the audit log come with their issues. A
     /// permission leaves this list in the change that gives it a route.
     static let awaitingRoutes: Set<AdminPermission> = [
-        .communitiesModerate, .supportHandle, .contentWrite, .adminsManage, .auditRead,
+        .supportHandle, .contentWrite, .adminsManage, .auditRead,
     ]
 }
 

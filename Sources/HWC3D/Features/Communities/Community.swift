@@ -24,6 +24,7 @@ final class Community: Model, @unchecked Sendable {
     @OptionalField(key: "last_activity_at") var lastActivityAt: Date?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "verified_at") var verifiedAt: Date?
     @OptionalField(key: "suspended_at") var suspendedAt: Date?
     @OptionalField(key: "deleted_at") var deletedAt: Date?
 

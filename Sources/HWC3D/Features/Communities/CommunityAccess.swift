@@ -67,6 +67,7 @@ struct CommunityRecord: Sendable {
     let ownerID: UUID
     let owner: UserSummaryColumns.Row
     let category: Components.Schemas.CategoryRef?
+    let verified: Bool
     let memberCount: Int
     let postCount: Int
     let lastActivityAt: Date?
@@ -76,7 +77,7 @@ struct CommunityRecord: Sendable {
     /// membership (`my_role`, `my_status`); with `source(for:)` after `FROM`.
     static let columns: SQLQueryString = """
         c.id, c.slug, c.name, c.description, c.rules, c.rules_html, c.visibility, c.category_id, c.owner_id, c.member_count,
-        c.post_count, c.last_activity_at, c.created_at, \(unsafeRaw: UserSummaryColumns.select(from: "o", prefix: "o_")),
+        c.post_count, c.last_activity_at, c.created_at, c.verified_at, \(unsafeRaw: UserSummaryColumns.select(from: "o", prefix: "o_")),
         \(CatalogueSQL.categoryRefColumns(from: "cat", prefix: "cat_")), my.role AS my_role, my.status AS my_status
         """
 
@@ -100,6 +101,7 @@ struct CommunityRecord: Sendable {
         ownerID = try row.decode(column: "owner_id", as: UUID.self)
         owner = try UserSummaryColumns.Row(from: row, prefix: "o_")
         category = try CatalogueSQL.categoryRef(from: row, prefix: "cat_")
+        verified = try row.decode(column: "verified_at", as: Date?.self) != nil
         memberCount = try row.decode(column: "member_count", as: Int.self)
         postCount = try row.decode(column: "post_count", as: Int.self)
         lastActivityAt = try row.decode(column: "last_activity_at", as: Date?.self)

@@ -10,7 +10,8 @@ extension Components.Schemas.Community {
         self.init(
             id: community.id.uuidString.lowercased(), slug: community.slug, name: community.name, description: community.description,
             rules: community.rules, rulesHtml: community.rulesHTML,
-            visibility: community.visibility == .public ? ._public : ._private, category: community.category,
+            visibility: community.visibility == .public ? ._public : ._private, verified: community.verified,
+            category: community.category,
             owner: .init(community.owner, settings: settings), memberCount: community.memberCount,
             postCount: showsActivity ? community.postCount : nil, lastActivityAt: showsActivity ? community.lastActivityAt : nil,
             createdAt: community.createdAt,

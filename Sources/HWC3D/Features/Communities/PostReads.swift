@@ -74,6 +74,32 @@ struct PostReads: Sendable {
             reader: nil, where: filter, order: "p.created_at DESC, p.id DESC", limit: "LIMIT \(literal: limit)")).all().map(Self.view)
     }
 
+    /// Live posts of live communities, private ones included, with their open reports, most reported first: the
+    /// admin console's list.
+    func moderationPage(communitySlug: String?, page: PageRequest) async throws -> (items: [(View, Int)], total: Int) {
+        var filter: SQLQueryString = "p.deleted_at IS NULL AND c.deleted_at IS NULL"
+        if let communitySlug { filter = "\(filter) AND c.slug = \(bind: communitySlug)" }
+        let sql = database.sql
+        let counted = try await sql.raw("""
+            SELECT p.id, \(ModerationSQL.openReports(on: .post, idColumn: "p.id")) AS reports_count, COUNT(*) OVER () AS total_count
+            FROM community_posts p JOIN communities c ON c.id = p.community_id
+            WHERE \(filter)
+            ORDER BY reports_count DESC, p.created_at DESC, p.id DESC \(page.sqlClause)
+            """).all()
+        var total = try counted.first?.decode(column: "total_count", as: Int.self) ?? 0
+        if counted.isEmpty {
+            total = try await sql.raw("SELECT COUNT(*) AS n FROM community_posts p JOIN communities c ON c.id = p.community_id WHERE \(filter)")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+        var views: [(View, Int)] = []
+        for row in counted {
+            if let view = try await one(try row.decode(column: "id", as: UUID.self), reader: nil) {
+                views.append((view, try row.decode(column: "reports_count", as: Int.self)))
+            }
+        }
+        return (views, total)
+    }
+
     /// The cards of the listed models the posts attach, by model id: one statement.
     func modelCards(for views: [View], settings: Settings) async throws -> [UUID: Components.Schemas.ModelSummary] {
         let ids = views.compactMap(\.listedModelID)

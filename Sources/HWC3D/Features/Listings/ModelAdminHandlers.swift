@@ -29,7 +29,7 @@ extension APIHandler {
             .first()?.decode(column: "n", as: Int.self) ?? 0
         // Waiting longest first: the review queue is first come, first served.
         let rows = try await sql.raw("""
-            SELECT m.id, m.submitted_at, u.email FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)
+            SELECT m.id, m.submitted_at, u.email, \(ModerationSQL.openReports(on: .model, idColumn: "m.id")) AS reports_count FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)
             ORDER BY CASE WHEN m.status = 'pending_review' THEN 0 ELSE 1 END,
                      CASE WHEN m.status = 'pending_review' THEN m.submitted_at END ASC, m.created_at DESC, m.id DESC
             \(page.sqlClause)
@@ -43,7 +43,8 @@ extension APIHandler {
             guard let card = cardsByID[id] else { continue }
             items.append(.init(
                 model: card, ownerEmail: try row.decode(column: "email", as: String.self),
-                submittedAt: try row.decode(column: "submitted_at", as: Date?.self)))
+                submittedAt: try row.decode(column: "submitted_at", as: Date?.self),
+                reportsCount: try row.decode(column: "reports_count", as: Int.self)))
         }
         return .ok(.init(body: .json(.init(items: items, meta: page.meta(total: total)))))
     }
@@ -56,7 +57,8 @@ extension APIHandler {
         let ownerEmail = try await UserDirectory.email(of: model.$owner.id, on: req.db)
         return .ok(.init(body: .json(.init(
             model: detail, ownerEmail: ownerEmail ?? "",
-            history: try await ModelModeration.history(of: model.requireID(), on: req.db)))))
+            history: try await ModelModeration.history(of: model.requireID(), on: req.db),
+            reportsCount: try await ReportService.openCount(on: .model, id: model.requireID(), on: req.db)))))
     }
 
     func adminApproveModel(_ input: Operations.AdminApproveModel.Input) async throws -> Operations.AdminApproveModel.Output {

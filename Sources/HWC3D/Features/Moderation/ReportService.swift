@@ -122,6 +122,13 @@ struct ReportService: Sendable {
         return try await queued(report.id!)
     }
 
+    /// Open reports on one target (admin views).
+    static func openCount(on type: ReportTargetType, id: UUID, on database: any Database) async throws -> Int {
+        try await database.sql.raw("""
+            SELECT COUNT(*) AS n FROM content_reports WHERE target_type = \(bind: type.rawValue) AND target_id = \(bind: id) AND status = 'open'
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     // MARK: -
 
     static let noAuthor = Problem.conflict("no-author", "Nobody to act on", detail: "The reported content has no author any more.")

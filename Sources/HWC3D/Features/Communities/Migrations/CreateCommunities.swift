@@ -18,6 +18,7 @@ struct CreateCommunities: AsyncMigration {
             .field("last_activity_at", .datetime)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
+            .field("verified_at", .datetime)
             .field("suspended_at", .datetime)
             .field("deleted_at", .datetime)
             .unique(on: "slug")
