@@ -8,7 +8,7 @@ SHELL := /usr/bin/env bash
 export DB FILTER SWIFT_BUILD_FLAGS SWIFT_TEST_FLAGS
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check-boundaries bench bench-catalogue bench-checkout build release clean
+.PHONY: help run test check-boundaries bench bench-catalogue bench-checkout bench-realtime build release clean
 
 help: ## Show this help
 	@echo "HWC3D make targets:"
@@ -39,6 +39,9 @@ bench-catalogue: ## Part: every catalogue route, cached and not, on 100k models,
 
 bench-checkout: ## Part: 32 buyers cart -> checkout -> capture on PostgreSQL, ledger checked -> bench-checkout-results.md
 	@bash scripts/bench-checkout.sh
+
+bench-realtime: ## Issue 12's: 2 instances on PostgreSQL, 2000 sockets, delivery latency; posts list and feed on 100k posts
+	@bash scripts/bench-realtime.sh
 
 build: ## Debug build
 	@bash scripts/ensure-deps.sh run

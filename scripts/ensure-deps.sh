@@ -3,7 +3,7 @@
 #
 #   scripts/ensure-deps.sh run     libvips, zlib and zstd headers (system-library targets) and pkg-config
 #   scripts/ensure-deps.sh test    run + PostgreSQL server, openssl, pip, aiosmtpd/pyotp/moto[server]
-#   scripts/ensure-deps.sh bench   run + PostgreSQL server, wrk, curl, pip, aiohttp (checkout load generator)
+#   scripts/ensure-deps.sh bench   run + PostgreSQL server, wrk, curl, pip, aiohttp and websockets (load generators)
 #
 # Idempotent and quick when everything is present: it asks dpkg, and only runs
 # `apt-get update` (slow) when a package is actually missing. Never reads stdin,
@@ -69,9 +69,9 @@ case "$mode" in
     py_packages=(aiosmtpd pyotp 'moto[server]')
     ;;
   bench)
-    # aiohttp drives scripts/bench_checkout_load.py.
-    py_imports='import aiohttp'
-    py_packages=(aiohttp)
+    # aiohttp drives scripts/bench_checkout_load.py, websockets scripts/bench_realtime.py.
+    py_imports='import aiohttp, websockets'
+    py_packages=(aiohttp websockets)
     ;;
   *)
     py_imports=''

@@ -77,6 +77,9 @@ public struct Settings: Sendable {
     public var jobPollInterval: Double
     /// How often open sockets are checked against their sessions (revoked, expired, suspended).
     public var socketSessionCheckInterval: Double
+    /// Whether this process delivers realtime events to its sockets (`REALTIME`, on by default; the test runner's
+    /// servers turn it on only where a test opens sockets, to spare PostgreSQL a listening connection per server).
+    public var realtimeEnabled: Bool
     public var runJobWorker: Bool
     public var trustProxy: Bool
     /// PostgreSQL connections per event loop (there is one loop per core).
@@ -248,6 +251,7 @@ public struct Settings: Sendable {
             metricsAllowlist: env.list("METRICS_ALLOWLIST", default: ["127.0.0.1", "::1"]),
             jobPollInterval: Double(try env.integer("JOB_POLL_INTERVAL_MS", default: 1000, range: 10...60000)) / 1000,
             socketSessionCheckInterval: Double(try env.integer("SOCKET_SESSION_CHECK_MS", default: 10000, range: 100...600_000)) / 1000,
+            realtimeEnabled: try env.boolean("REALTIME", default: true),
             runJobWorker: try env.boolean("JOB_WORKER", default: true),
             trustProxy: try env.boolean("TRUST_PROXY", default: false),
             databasePoolSize: try env.integer("DATABASE_POOL_SIZE", default: 8, range: 1...100),

@@ -119,7 +119,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         app.lifecycle.use(JobWorker(queue: jobs, interval: settings.jobPollInterval))
     }
     // Sockets exist where the app serves: `serve`, and the test runner's in-process servers.
-    if command == nil || command == "serve" || app.environment == .testing {
+    if settings.realtimeEnabled, command == nil || command == "serve" || app.environment == .testing {
         let postgresURL: String? = if case .postgres(let url) = settings.database { url } else { nil }
         app.lifecycle.use(RealtimeListener(
             hub: services.realtime, postgresURL: postgresURL, sessionCheckInterval: settings.socketSessionCheckInterval

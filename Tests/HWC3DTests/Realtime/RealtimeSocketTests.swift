@@ -8,7 +8,7 @@ import Vapor
 
 @Suite("Realtime sockets")
 struct RealtimeSocketTests {
-    static let fast = ["RATE_LIMIT_ENABLED": "false", "SOCKET_SESSION_CHECK_MS": "200"]
+    static let fast = ["RATE_LIMIT_ENABLED": "false", "SOCKET_SESSION_CHECK_MS": "200", "REALTIME": "true"]
 
     @Test("a notification reaches the recipient's socket as it is written; reconnecting with the last id replays what was missed")
     func notificationsArrive() async throws {

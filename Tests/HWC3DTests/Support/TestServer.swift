@@ -36,6 +36,8 @@ final class TestServer: @unchecked Sendable {
             "FRONTEND_URL": frontend,
             "PUBLIC_URL": "http://api.test",
             "JOB_WORKER": "false",
+            // Sockets only where a test opens them (RealtimeSocketTests): the listener holds a connection of its own.
+            "REALTIME": "false",
             "LOG_LEVEL": "warning",
             // Generous by default so tests that are not about limits never meet one.
             "RATE_LIMIT_LOGIN": "1000/60", "RATE_LIMIT_REGISTER": "1000/60", "RATE_LIMIT_PASSWORD": "1000/60",

@@ -281,7 +281,9 @@ struct PlatformTests {
             let elapsed = Date().timeIntervalSince(started)
             #expect(response.status == .unprocessableEntity)
             #expect(response.fieldErrors.contains("password"))
-            #expect(elapsed < 2, "took \(elapsed) s")
+            // Quadratic work on 60,000 characters takes minutes; a linear check well under a second even on a loaded
+            // machine. The bound is far from both, so load (a CI run once took 2.02 s here) cannot fail it.
+            #expect(elapsed < 15, "took \(elapsed) s")
         }
     }
 

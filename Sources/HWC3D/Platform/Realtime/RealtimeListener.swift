@@ -24,6 +24,34 @@ final class RealtimeListener: LifecycleHandler, Sendable {
     /// The sessions among these that are still live; the rest are closed.
     let liveSessions: @Sendable (Set<UUID>, any Database) async throws -> Set<UUID>
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+    /// The LISTEN connection, closed at shutdown: that is what ends its notification sequence (cancelling the task
+    /// alone does not), so a stopped server leaves no connection behind.
+    private let listening = ListeningConnection()
+
+    final class ListeningConnection: Sendable {
+        private let state = NIOLockedValueBox<(connection: PostgresConnection?, closed: Bool)>((nil, false))
+
+        /// Keeps the connection, or closes it at once if shutdown already came.
+        func hold(_ connection: PostgresConnection) -> Bool {
+            let (closed, previous) = state.withLockedValue { state -> (Bool, PostgresConnection?) in
+                let previous = state.connection
+                if !state.closed { state.connection = connection }
+                return (state.closed, previous)
+            }
+            if let previous { Task { try? await previous.close() } }
+            if closed { Task { try? await connection.close() } }
+            return !closed
+        }
+
+        func close() async {
+            let connection = state.withLockedValue { state -> PostgresConnection? in
+                state.closed = true
+                defer { state.connection = nil }
+                return state.connection
+            }
+            try? await connection?.close()
+        }
+    }
 
     init(hub: RealtimeHub, postgresURL: String?, sessionCheckInterval: Double, liveSessions: @escaping @Sendable (Set<UUID>, any Database) async throws -> Set<UUID>) {
         self.hub = hub
@@ -44,7 +72,8 @@ final class RealtimeListener: LifecycleHandler, Sendable {
         var started: [Task<Void, Never>] = []
         if let postgresURL {
             let loop = application.eventLoopGroup.any()
-            started.append(Task { await Self.listen(url: postgresURL, hub: hub, database: database, on: loop, logger: logger) })
+            let listening = listening
+            started.append(Task { await Self.listen(url: postgresURL, hub: hub, database: database, on: loop, holder: listening, logger: logger) })
         } else {
             started.append(Task { await Self.poll(hub: hub, database: database, logger: logger) })
         }
@@ -56,6 +85,7 @@ final class RealtimeListener: LifecycleHandler, Sendable {
 
     func shutdownAsync(_ application: Application) async {
         shutdown(application)
+        await listening.close()
     }
 
     func shutdown(_ application: Application) {
@@ -64,6 +94,8 @@ final class RealtimeListener: LifecycleHandler, Sendable {
             return tasks
         }
         for task in running { task.cancel() }
+        let listening = listening
+        Task { await listening.close() }
         for connection in hub.connections { connection.close(.goingAway, reason: "server stopping") }
     }
 
@@ -81,14 +113,16 @@ final class RealtimeListener: LifecycleHandler, Sendable {
         }
     }
 
-    private static func listen(url: String, hub: RealtimeHub, database: any Database, on loop: any EventLoop, logger: Logger) async {
+    private static func listen(
+        url: String, hub: RealtimeHub, database: any Database, on loop: any EventLoop, holder: ListeningConnection, logger: Logger
+    ) async {
         var last = (try? await RealtimeEvents.latest(on: database.sql)) ?? 0
         var attempt = 0
         while !Task.isCancelled {
             do {
                 let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
                 let connection = try await PostgresConnection.connect(on: loop, configuration: configuration, id: 0, logger: logger)
-                defer { Task { try? await connection.close() } }
+                guard holder.hold(connection) else { return }
                 let notifications = try await connection.listen(RealtimeEvents.pgChannel)
                 // Whatever committed while there was no listener.
                 for event in try await RealtimeEvents.after(last, on: database.sql) {
