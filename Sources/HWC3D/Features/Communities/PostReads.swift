@@ -37,41 +37,80 @@ struct PostReads: Sendable {
             .first.map(Self.view)
     }
 
-    /// One page: pinned posts first (newest pin first), then the rest in `sort` order, each part read from its
-    /// own index. `total` is the community's count of posts.
+    /// One page: pinned posts first (newest pin first), then the rest in `sort` order. Each part first picks its
+    /// ids from its own index (a narrow row per post, the limit written into the statement so the planner walks the
+    /// index and stops), then the page's posts are read by id: the sort never touches bodies or joins. `total` is
+    /// the community's count of posts.
     func page(of place: CommunityPlace, reader: Caller?, sort: Sort, page: PageRequest) async throws -> (items: [View], total: Int) {
         let communityID = place.community.id
-        let pinned = try await database.prepared(statement(
-            reader: reader, where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NOT NULL AND p.deleted_at IS NULL",
-            order: "p.pinned_at DESC, p.id DESC"))
-        let pinnedOnPage = pinned.dropFirst(page.offset).prefix(page.perPage)
-        var items = try pinnedOnPage.map(Self.view)
-        let wanted = page.perPage - items.count
+        let pinned = try await ids(
+            where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NOT NULL AND p.deleted_at IS NULL",
+            order: "p.pinned_at DESC, p.id DESC", limit: PostReads.maxPinned * 4, offset: 0)
+        var chosen = Array(pinned.dropFirst(page.offset).prefix(page.perPage))
+        let wanted = page.perPage - chosen.count
         if wanted > 0 {
             let order: SQLQueryString = switch sort {
             case .hot: "p.hot_rank DESC, p.id DESC"
             case .new: "p.created_at DESC, p.id DESC"
             case .top: "p.reaction_count DESC, p.id DESC"
             }
-            let offset = max(0, page.offset - pinned.count)
-            let rows = try await database.prepared(statement(
-                reader: reader, where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NULL AND p.deleted_at IS NULL",
-                order: order, limit: "LIMIT \(bind: wanted) OFFSET \(bind: offset)"))
-            items += try rows.map(Self.view)
+            chosen += try await ids(
+                where: "p.community_id = \(bind: communityID) AND p.pinned_at IS NULL AND p.deleted_at IS NULL",
+                order: order, limit: wanted, offset: max(0, page.offset - pinned.count))
         }
-        return (items, max(place.community.postCount, items.count + page.offset))
+        return (try await views(chosen, reader: reader), max(place.community.postCount, chosen.count + page.offset))
     }
 
     /// Posts of the live communities `userID` is an active member of, newest first, strictly before `cursor`
-    /// (`created_at`, `id`): the community half of the feed.
+    /// (`created_at`, `id`): the community half of the feed. On PostgreSQL each community gives its newest from its
+    /// own index (`LATERAL ... LIMIT`) and only those are sorted; SQLite walks the same index per community.
     func memberFeed(of userID: UUID, before cursor: (Date, UUID)?, limit: Int) async throws -> [View] {
-        var filter: SQLQueryString = """
-            p.community_id IN (SELECT community_id FROM community_members WHERE user_id = \(bind: userID) AND status = 'active')
-            AND p.deleted_at IS NULL AND \(CommunityAccess.isLive)
-            """
+        let sql = database.sql
+        var filter: SQLQueryString = "p.deleted_at IS NULL"
         if let cursor { filter = "\(filter) AND \(TimeCursor.before(cursor, time: "p.created_at", id: "p.id"))" }
-        return try await database.sql.raw(statement(
-            reader: nil, where: filter, order: "p.created_at DESC, p.id DESC", limit: "LIMIT \(literal: limit)")).all().map(Self.view)
+        let memberships: SQLQueryString = """
+            SELECT mc.community_id FROM community_members mc JOIN communities c ON c.id = mc.community_id
+            WHERE mc.user_id = \(bind: userID) AND mc.status = 'active' AND \(CommunityAccess.isLive)
+            """
+        let rows: [any SQLRow]
+        if sql.dialect.name == "postgresql" {
+            rows = try await sql.raw("""
+                SELECT p.id FROM (\(memberships)) m CROSS JOIN LATERAL (
+                    SELECT p.id, p.created_at FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
+                    WHERE p.community_id = m.community_id AND \(filter) AND \(UserReads.isActive("u"))
+                    ORDER BY p.created_at DESC, p.id DESC LIMIT \(literal: limit)) p
+                ORDER BY p.created_at DESC, p.id DESC LIMIT \(literal: limit)
+                """).all()
+        } else {
+            rows = try await sql.raw("""
+                SELECT p.id FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
+                WHERE p.community_id IN (\(memberships)) AND \(filter) AND \(UserReads.isActive("u"))
+                ORDER BY p.created_at DESC, p.id DESC LIMIT \(literal: limit)
+                """).all()
+        }
+        return try await views(try rows.map { try $0.decode(column: "id", as: UUID.self) }, reader: nil)
+    }
+
+    /// The ids of one ordered slice of posts, by active authors.
+    private func ids(where filter: SQLQueryString, order: SQLQueryString, limit: Int, offset: Int) async throws -> [UUID] {
+        let sql = database.sql
+        return try await sql.raw("""
+            SELECT p.id FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
+            WHERE \(filter) AND \(UserReads.isActive("u"))
+            ORDER BY \(order) LIMIT \(literal: limit) OFFSET \(literal: offset)
+            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// The posts with these ids, in the order given: one statement.
+    func views(_ ids: [UUID], reader: Caller?) async throws -> [View] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await database.prepared(statement(reader: reader, where: database.sql.idMatches("p.id", anyOf: ids), order: "p.id"))
+        var byID: [UUID: View] = [:]
+        for row in rows {
+            let view = try Self.view(row)
+            byID[view.id] = view
+        }
+        return ids.compactMap { byID[$0] }
     }
 
     /// Live posts of live communities, private ones included, with their open reports, most reported first: the

@@ -29,6 +29,7 @@ struct CreateCommunityPosts: AsyncMigration {
         try await DatabaseIndex.create("community_posts_new_idx", on: CommunityPost.schema, columns: ["community_id", "created_at", "id"], in: database)
         try await DatabaseIndex.create("community_posts_hot_idx", on: CommunityPost.schema, columns: ["community_id", "hot_rank", "id"], in: database)
         try await DatabaseIndex.create("community_posts_top_idx", on: CommunityPost.schema, columns: ["community_id", "reaction_count", "id"], in: database)
+        try await DatabaseIndex.create("community_posts_pinned_idx", on: CommunityPost.schema, columns: ["community_id", "pinned_at"], in: database)
         try await DatabaseIndex.create("community_posts_author_idx", on: CommunityPost.schema, columns: ["author_id"], in: database)
     }
 
