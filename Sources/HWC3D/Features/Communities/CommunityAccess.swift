@@ -119,11 +119,12 @@ enum CommunityAccess {
 
     /// The caller's membership columns (`my_role`, `my_status`), for a statement over `communities c`.
     static func membershipJoin(_ caller: Caller?) -> SQLQueryString {
-        // The nil UUID matches no user, so a signed-out reader gets the same statement with NULLs.
         "LEFT JOIN community_members my ON my.community_id = c.id AND my.user_id = \(bind: caller?.userID ?? nobody)"
     }
 
-    private static let nobody = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
+    /// The nil UUID, which matches no user: a signed-out reader's statements join the reader's rows on it and get
+    /// NULLs, with the same text (one prepared statement) as a signed-in reader's.
+    static let nobody = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
 
     static func place(slug: String, caller: Caller?, on database: any Database) async throws -> CommunityPlace {
         guard slug.count <= 60 else { throw notFound }

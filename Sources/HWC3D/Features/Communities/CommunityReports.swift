@@ -31,7 +31,8 @@ struct PostCommentReports: ReportableContent {
     func snapshot(_ id: UUID, on database: any Database) async throws -> ReportedContent {
         guard let comment = try await PostComment.find(id, on: database) else { return .gone }
         let post = try await CommunityPost.find(comment.postID, on: database)
-        let community = try await post.asyncMap { try await Community.find($0.communityID, on: database) } ?? nil
+        var community: Community?
+        if let post { community = try await Community.find(post.communityID, on: database) }
         return ReportedContent(
             exists: true, removed: comment.deletedAt != nil, title: post?.title, text: comment.body, authorID: comment.authorID,
             link: community.map { PostService.path(of: comment.postID, slug: $0.slug) + "#comment-\(id.uuidString.lowercased())" })
@@ -60,12 +61,5 @@ struct CommunityReports: ReportableContent {
         let sql = database.sql
         let now = Date()
         try await sql.raw("UPDATE communities SET deleted_at = \(bind: now), updated_at = \(bind: now) WHERE id = \(bind: id) AND deleted_at IS NULL").run()
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -70,7 +70,7 @@ struct PostReactionService: Sendable {
         let sql = database.sql
         guard let row = try await sql.raw("""
             SELECT p.like_count, p.love_count, p.fire_count, p.wow_count, p.laugh_count, p.reaction_count, r.type AS mine
-            FROM community_posts p LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: userID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+            FROM community_posts p LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: userID ?? CommunityAccess.nobody)
             WHERE p.id = \(bind: postID)
             """).first()
         else { throw CommunityAccess.postNotFound }

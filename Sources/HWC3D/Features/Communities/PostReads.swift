@@ -151,8 +151,6 @@ struct PostReads: Sendable {
 
     // MARK: -
 
-    private static let nobody = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
-
     private func statement(reader: Caller?, where filter: SQLQueryString, order: SQLQueryString, limit: SQLQueryString = "") -> SQLQueryString {
         """
         SELECT p.id, p.title, p.body, p.body_html, p.pinned_at, p.like_count, p.love_count, p.fire_count, p.wow_count,
@@ -164,7 +162,7 @@ struct PostReads: Sendable {
         JOIN communities c ON c.id = p.community_id
         \(UserReads.join(alias: "u", on: "p.author_id"))
         LEFT \(ListingSQL.join(alias: "m", on: "p.model_id"))
-        LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: reader?.userID ?? Self.nobody)
+        LEFT JOIN post_reactions r ON r.post_id = p.id AND r.user_id = \(bind: reader?.userID ?? CommunityAccess.nobody)
         WHERE \(filter) AND \(UserReads.isActive("u"))
         ORDER BY \(order) \(limit)
         """

@@ -38,7 +38,8 @@ struct NotificationEmailJob: JobHandler {
             try await UserDirectory.isActive(job.recipient, on: database),
             let recipient = try await UserDirectory.recipient(job.recipient, on: database)
         else { return }
-        let actorName = try await job.actor.asyncMap { try await UserDirectory.recipient($0, on: database)?.displayName } ?? nil
+        var actorName: String?
+        if let actor = job.actor { actorName = try await UserDirectory.recipient(actor, on: database)?.displayName }
         let sentence = NotificationText.sentence(type: type, actor: actorName, others: 0, subject: job.subject, detail: job.detail)
         let unsubscribe = UnsubscribeToken(secret: settings.jwtSecret).link(userID: job.recipient, type: type, settings: settings)
         try await database.transaction { tx in
@@ -46,12 +47,5 @@ struct NotificationEmailJob: JobHandler {
                 .notification(name: recipient.displayName, sentence: sentence, link: settings.frontendURL + job.link, unsubscribe: unsubscribe),
                 to: recipient.email, userID: job.recipient, on: tx)
         }
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
