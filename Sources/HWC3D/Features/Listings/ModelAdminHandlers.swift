@@ -20,8 +20,8 @@ extension APIHandler {
         }
         if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
             guard q.count <= 200 else { throw Problem.validation(field: "q", "must be at most 200 characters") }
-            let pattern = "%" + SQLLikePattern.escape(q.lowercased()) + "%"
-            conditions.append("(LOWER(m.title) LIKE \(bind: pattern) ESCAPE '\\' OR m.slug LIKE \(bind: pattern) ESCAPE '\\' OR u.username_key LIKE \(bind: pattern) ESCAPE '\\')")
+            let pattern = SQLLikePattern.containing(q.lowercased())
+            conditions.append("(LOWER(m.title) LIKE \(pattern) OR m.slug LIKE \(pattern) OR u.username_key LIKE \(pattern))")
         }
         let filter = conditions.dropFirst().reduce(conditions[0]) { $0 + " AND " + $1 }
         let sql = req.db.sql

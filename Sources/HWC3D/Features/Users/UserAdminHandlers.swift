@@ -12,11 +12,11 @@ extension APIHandler {
         let query = User.query(on: req.db)
         if let q = input.query.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
             guard q.count <= 100 else { throw Problem.validation(field: "q", "must be at most 100 characters") }
-            let pattern = "%" + SQLLikePattern.escape(q.lowercased()) + "%"
+            let pattern = SQLLikePattern.containing(q.lowercased())
             query.group(.or) { group in
-                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("email"), .like, SQLLikePattern(pattern))))
-                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, SQLLikePattern(pattern))))
-                group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, SQLLikePattern(pattern))))
+                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("email"), .like, pattern)))
+                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, pattern)))
+                group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, pattern)))
             }
         }
         if let status = input.query.status, let mapped = User.Status(rawValue: status.rawValue) { query.filter(\.$status == mapped) }

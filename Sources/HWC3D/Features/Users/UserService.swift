@@ -195,10 +195,10 @@ struct UserService: Sendable {
         let term = q?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !term.isEmpty {
             guard term.count <= 100 else { throw Problem.validation(field: "q", "must be at most 100 characters") }
-            let pattern = "%" + SQLLikePattern.escape(term.lowercased()) + "%"
+            let pattern = SQLLikePattern.containing(term.lowercased())
             query.group(.or) { group in
-                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, SQLLikePattern(pattern))))
-                group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, SQLLikePattern(pattern))))
+                group.filter(.sql(SQLBinaryExpression(SQLIdentifier("username_key"), .like, pattern)))
+                group.filter(.sql(SQLBinaryExpression(SQLFunction("lower", args: SQLIdentifier("display_name")), .like, pattern)))
             }
         }
         let total = try await query.count()
