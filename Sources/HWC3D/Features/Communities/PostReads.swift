@@ -130,23 +130,15 @@ struct PostReads: Sendable {
             total = try await sql.raw("SELECT COUNT(*) AS n FROM community_posts p JOIN communities c ON c.id = p.community_id WHERE \(filter)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
         }
-        var views: [(View, Int)] = []
-        for row in counted {
-            if let view = try await one(try row.decode(column: "id", as: UUID.self), reader: nil) {
-                views.append((view, try row.decode(column: "reports_count", as: Int.self)))
-            }
-        }
-        return (views, total)
+        var reports: [UUID: Int] = [:]
+        for row in counted { reports[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "reports_count", as: Int.self) }
+        let views = try await views(try counted.map { try $0.decode(column: "id", as: UUID.self) }, reader: nil)
+        return (views.map { ($0, reports[$0.id] ?? 0) }, total)
     }
 
     /// The cards of the listed models the posts attach, by model id: one statement.
     func modelCards(for views: [View], settings: Settings) async throws -> [UUID: Components.Schemas.ModelSummary] {
-        let ids = views.compactMap(\.listedModelID)
-        guard !ids.isEmpty else { return [:] }
-        let cards = try await ModelCards.load(ids: ids, on: database.sql, settings: settings)
-        var byID: [UUID: Components.Schemas.ModelSummary] = [:]
-        for card in cards { if let id = UUID(uuidString: card.id) { byID[id] = card } }
-        return byID
+        try await ModelCards.loadByID(ids: views.compactMap(\.listedModelID), on: database.sql, settings: settings)
     }
 
     // MARK: -

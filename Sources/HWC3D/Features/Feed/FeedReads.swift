@@ -43,10 +43,7 @@ struct FeedReads: Sendable {
             .prefix(limit)
         let modelIDs = merged.compactMap { if case .model(_, let id) = $0 { id } else { nil } }
         let postViews = merged.compactMap { if case .post(let view) = $0 { view } else { nil } }
-        var cards: [UUID: Components.Schemas.ModelSummary] = [:]
-        for card in try await ModelCards.load(ids: modelIDs, on: sql, settings: settings) {
-            if let id = UUID(uuidString: card.id) { cards[id] = card }
-        }
+        let cards = try await ModelCards.loadByID(ids: modelIDs, on: sql, settings: settings)
         let attached = try await reads.modelCards(for: postViews, settings: settings)
         let items: [Components.Schemas.FeedItem] = merged.compactMap { entry in
             switch entry {

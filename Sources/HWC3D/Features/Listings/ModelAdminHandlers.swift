@@ -35,12 +35,10 @@ extension APIHandler {
             \(page.sqlClause)
             """).all()
         let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
-        let cards = try await ModelCards.load(ids: ids, on: sql, settings: services.settings)
-        let cardsByID = Dictionary(cards.map { ($0.id, $0) }, uniquingKeysWith: { (first: Components.Schemas.ModelSummary, _: Components.Schemas.ModelSummary) in first })
+        let cardsByID = try await ModelCards.loadByID(ids: ids, on: sql, settings: services.settings)
         var items: [Components.Schemas.AdminModelListItem] = []
         for row in rows {
-            let id = try row.decode(column: "id", as: UUID.self).uuidString.lowercased()
-            guard let card = cardsByID[id] else { continue }
+            guard let card = cardsByID[try row.decode(column: "id", as: UUID.self)] else { continue }
             items.append(.init(
                 model: card, ownerEmail: try row.decode(column: "email", as: String.self),
                 submittedAt: try row.decode(column: "submitted_at", as: Date?.self),

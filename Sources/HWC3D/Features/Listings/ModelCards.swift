@@ -76,6 +76,15 @@ enum ModelCards {
             creator: Components.Schemas.UserSummary(try UserSummaryColumns.Row(from: row, prefix: alias + "_u_"), settings: settings))
     }
 
+    /// `load(ids:)` keyed by model id, for readers that place cards beside their own rows.
+    static func loadByID(ids: [UUID], on sql: any SQLDatabase, settings: Settings) async throws -> [UUID: Components.Schemas.ModelSummary] {
+        var byID: [UUID: Components.Schemas.ModelSummary] = [:]
+        for card in try await load(ids: ids, on: sql, settings: settings) {
+            if let id = UUID(uuidString: card.id) { byID[id] = card }
+        }
+        return byID
+    }
+
     static func card(from row: any SQLRow, settings: Settings) throws -> Components.Schemas.ModelSummary {
         let id = try row.decode(column: "id", as: UUID.self)
         let priceCents = try row.decode(column: "price_cents", as: Int.self)

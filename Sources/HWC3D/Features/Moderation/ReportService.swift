@@ -64,8 +64,15 @@ struct ReportService: Sendable {
             WHERE \(filters.joined(separator: " AND "))
             ORDER BY open_on_target DESC, r.created_at, r.id \(page.sqlClause)
             """).all()
+        // The page's reports in one read; the open counts came with the page.
+        let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        let reports = Dictionary(
+            try await ContentReport.query(on: database).filter(\.$id ~~ ids).all().map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [Queued] = []
-        for row in rows { items.append(try await queued(try row.decode(column: "id", as: UUID.self))) }
+        for row in rows {
+            guard let report = reports[try row.decode(column: "id", as: UUID.self)] else { continue }
+            items.append(try await queued(report, openOnTarget: try row.decode(column: "open_on_target", as: Int.self)))
+        }
         if let first = rows.first { return (items, try first.decode(column: "total_count", as: Int.self)) }
         let total = try await sql.raw("SELECT COUNT(*) AS n FROM content_reports r WHERE \(filters.joined(separator: " AND "))").first()?
             .decode(column: "n", as: Int.self) ?? 0
@@ -76,15 +83,17 @@ struct ReportService: Sendable {
         guard let report = try await ContentReport.find(id, on: database), let type = ReportTargetType(rawValue: report.targetType) else {
             throw Self.notFound
         }
-        let sql = database.sql
-        let open = try await sql.raw("""
-            SELECT COUNT(*) AS n FROM content_reports WHERE target_type = \(bind: report.targetType) AND target_id = \(bind: report.targetID) AND status = 'open'
-            """).first()?.decode(column: "n", as: Int.self) ?? 0
+        return try await queued(report, openOnTarget: try await Self.openCount(on: type, id: report.targetID, on: database))
+    }
+
+    /// The report with its reporter, and its target as it is now with its author.
+    private func queued(_ report: ContentReport, openOnTarget: Int) async throws -> Queued {
+        guard let type = ReportTargetType(rawValue: report.targetType) else { throw Self.notFound }
         let reporter = try await UserReads.summary(id: report.reporterID, on: database)
         let content = try await ReportTargets.implementation(for: type).snapshot(report.targetID, on: database)
         var author: UserSummaryColumns.Row?
         if let authorID = content.authorID { author = try await UserReads.summary(id: authorID, on: database) }
-        return Queued(report: report, reporter: reporter, author: author, openOnTarget: open, content: content)
+        return Queued(report: report, reporter: reporter, author: author, openOnTarget: openOnTarget, content: content)
     }
 
     func resolve(_ rawID: String, action: Action, note rawNote: String, suspendDays: Int?, admin: AdminCaller, now: Date = Date()) async throws -> Queued {
