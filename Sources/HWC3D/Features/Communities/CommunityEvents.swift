@@ -36,7 +36,7 @@ enum CommunityEvents {
     static func renderers(on hub: RealtimeHub, database: any Database, settings: Settings) {
         let encoder = RealtimeEvents.encoder
         let postRenderer: RealtimeHub.Renderer = { event in
-            guard let id = field("id", of: event) else { return nil }
+            guard let id = event.id("id") else { return nil }
             let reads = PostReads(database: database)
             guard let view = try await reads.one(id, reader: nil) else { return nil }
             let cards = try await reads.modelCards(for: [view], settings: settings)
@@ -46,32 +46,23 @@ enum CommunityEvents {
         hub.render("post.created", with: postRenderer)
         hub.render("post.updated", with: postRenderer)
         hub.render("comment.created") { event in
-            guard let id = field("id", of: event), let postID = field("post_id", of: event),
+            guard let id = event.id("id"), let postID = event.id("post_id"),
                 let entry = try await PostCommentService(database: database).entry(id)
             else { return nil }
             let comment = String(decoding: try encoder.encode(Components.Schemas.Comment(entry, settings: settings)), as: UTF8.self)
             return #"{"post_id":"\#(postID.uuidString.lowercased())","comment":\#(comment)}"#
         }
         hub.render("reaction.changed") { event in
-            guard let postID = field("post_id", of: event) else { return nil }
+            guard let postID = event.id("post_id") else { return nil }
             let state = try await PostReactionService(database: database).counts(postID)
             let counts = String(decoding: try encoder.encode(Components.Schemas.PostReactions(state)), as: UTF8.self)
             return #"{"post_id":"\#(postID.uuidString.lowercased())","reactions":\#(counts)}"#
         }
         hub.render("member.joined") { event in
-            guard let userID = field("user_id", of: event), let communityID = community(of: event.channel) else { return nil }
+            guard let userID = event.id("user_id"), let communityID = event.channelID("community") else { return nil }
             let member = try await MembershipService(database: database).member(communityID: communityID, userID: userID)
             let user = String(decoding: try encoder.encode(Components.Schemas.UserSummary(member.user, settings: settings)), as: UTF8.self)
             return #"{"user":\#(user)}"#
         }
-    }
-
-    private static func community(of channel: String) -> UUID? {
-        guard channel.hasPrefix("community:") else { return nil }
-        return UUID(uuidString: String(channel.dropFirst(10)))
-    }
-
-    private static func field(_ name: String, of event: RealtimeEvent) -> UUID? {
-        (try? JSONDecoder().decode([String: String].self, from: Data(event.data.utf8)))?[name].flatMap(UUID.init(uuidString:))
     }
 }

@@ -31,23 +31,14 @@ enum NotificationFeed {
 
     static func renderers(on hub: RealtimeHub, database: any Database, settings: Settings) {
         hub.render("notification.created") { event in
-            guard let userID = user(of: event.channel), let id = field("id", of: event).flatMap(UUID.init(uuidString:)),
+            guard let userID = event.channelID("user"), let id = event.id("id"),
                 let notification = try await NotificationInbox(database: database, userID: userID).one(id, settings: settings)
             else { return nil }
             return String(decoding: try RealtimeEvents.encoder.encode(notification), as: UTF8.self)
         }
         hub.render("unread_count") { event in
-            guard let userID = user(of: event.channel) else { return nil }
+            guard let userID = event.channelID("user") else { return nil }
             return #"{"count":\#(try await NotificationInbox(database: database, userID: userID).unreadCount())}"#
         }
-    }
-
-    private static func user(of channel: String) -> UUID? {
-        guard channel.hasPrefix("user:") else { return nil }
-        return UUID(uuidString: String(channel.dropFirst(5)))
-    }
-
-    private static func field(_ name: String, of event: RealtimeEvent) -> String? {
-        (try? JSONDecoder().decode([String: String].self, from: Data(event.data.utf8)))?[name]
     }
 }

@@ -44,6 +44,17 @@ struct RealtimeEvent: Sendable {
         createdAt = try row.decode(column: "created_at", as: Date.self)
     }
 
+    /// An id in `data` (stored events carry ids: `{"id": ...}`, `{"user_id": ...}`).
+    func id(_ field: String) -> UUID? {
+        (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8)))?[field].flatMap(UUID.init(uuidString:))
+    }
+
+    /// The id the channel is named after, for a channel of that kind (`user:<id>`, `community:<id>`).
+    func channelID(_ kind: String) -> UUID? {
+        guard channel.hasPrefix(kind + ":") else { return nil }
+        return UUID(uuidString: String(channel.dropFirst(kind.count + 1)))
+    }
+
     /// The envelope of API.md: `{"type", "data", "id", "ts"}`; `id` is the `seq` to reconnect with.
     var envelope: String {
         #"{"type":\#(RealtimeEvents.jsonString(type)),"data":\#(data),"id":"\#(seq)","ts":"\#(RealtimeEvents.timestamp(createdAt))"}"#

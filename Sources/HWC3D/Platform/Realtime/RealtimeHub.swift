@@ -129,8 +129,8 @@ final class RealtimeHub: Sendable {
         let listeners = byChannel.withLockedValue { Array(($0[stored.channel] ?? [:]).values) }
         guard !listeners.isEmpty, let event = await rendered(stored) else { return }
         if event.type == Self.accessRevoked {
-            let userID = (try? JSONDecoder().decode([String: String].self, from: Data(event.data.utf8)))?["user_id"]
-            for connection in listeners where connection.userID?.uuidString.lowercased() == userID {
+            let userID = event.id("user_id")
+            for connection in listeners where connection.userID != nil && connection.userID == userID {
                 connection.close(.policyViolation, reason: "access revoked")
             }
             return
