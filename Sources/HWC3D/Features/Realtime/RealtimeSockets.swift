@@ -61,7 +61,7 @@ enum RealtimeSockets {
             let connection = RealtimeConnection(socket: socket, channels: [channel], userID: caller?.userID, sessionID: caller?.sessionID)
             socket.pingInterval = .seconds(25)
             socket.onText { _, text in handle(text, from: connection) }
-            socket.onBinary { _, _ in connection.close(.policyViolation, reason: "text frames only") }
+            socket.onBinary { _, _ in connection.close(.policyViolation) }
             socket.onClose.whenComplete { _ in hub.remove(connection) }
             hub.add(connection)
             onOpen(connection)
@@ -85,7 +85,7 @@ enum RealtimeSockets {
 
     private static func handle(_ text: String, from connection: RealtimeConnection) {
         guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)), message.type == "ping" else {
-            connection.close(.policyViolation, reason: "unknown message")
+            connection.close(.policyViolation)
             return
         }
         connection.write(#"{"type":"pong","ts":"\#(RealtimeEvents.timestamp(Date()))"}"#)

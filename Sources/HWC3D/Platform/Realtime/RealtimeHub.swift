@@ -69,7 +69,7 @@ final class RealtimeConnection: Sendable {
             return state.pending
         }
         guard queued <= Self.maxPending else {
-            close(.init(codeNumber: 1013), reason: "too slow")
+            close(.init(codeNumber: 1013))  // "try again later": this reader could not keep up
             return
         }
         let promise = socket.eventLoop.makePromise(of: Void.self)
@@ -77,7 +77,8 @@ final class RealtimeConnection: Sendable {
         socket.send(text, promise: promise)
     }
 
-    func close(_ code: WebSocketErrorCode, reason: String) {
+    /// WebSocketKit sends the code alone: the code (1008, 1009, 1013, 1001) is what the client learns.
+    func close(_ code: WebSocketErrorCode) {
         guard !socket.isClosed else { return }
         _ = socket.close(code: code)
     }
@@ -131,7 +132,7 @@ final class RealtimeHub: Sendable {
         if event.type == Self.accessRevoked {
             let userID = event.id("user_id")
             for connection in listeners where connection.userID != nil && connection.userID == userID {
-                connection.close(.policyViolation, reason: "access revoked")
+                connection.close(.policyViolation)
             }
             return
         }

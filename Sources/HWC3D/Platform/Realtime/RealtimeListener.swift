@@ -96,7 +96,7 @@ final class RealtimeListener: LifecycleHandler, Sendable {
         for task in running { task.cancel() }
         let listening = listening
         Task { await listening.close() }
-        for connection in hub.connections { connection.close(.goingAway, reason: "server stopping") }
+        for connection in hub.connections { connection.close(.goingAway) }
     }
 
     private static func poll(hub: RealtimeHub, database: any Database, logger: Logger) async {
@@ -159,7 +159,7 @@ final class RealtimeListener: LifecycleHandler, Sendable {
                 if !sessions.isEmpty {
                     let live = try await liveSessions(sessions, database)
                     for connection in open where connection.sessionID.map({ !live.contains($0) }) ?? false {
-                        connection.close(.policyViolation, reason: "session ended")
+                        connection.close(.policyViolation)
                     }
                 }
                 if Date().timeIntervalSince(lastPrune) > 600 {
