@@ -73,6 +73,9 @@ enum Migrations {
         // Moderation (issue 12).
         CreateUserSuspensions(),
         CreateContentReports(),
+        // Images uploaded for posts (issue 12).
+        CreateUploadedImages(),
+        UpdateCommunityPostsAddImages(),
     ]
 
     static func register(in app: Application) {

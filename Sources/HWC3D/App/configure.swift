@@ -78,6 +78,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     jobs.register(AnalyseModelFileJob(storage: services.storage, threadPool: app.threadPool, limits: .standard))
     jobs.register(RenderModelPreviewJob(services: services, threadPool: app.threadPool, limits: .standard))
     jobs.register(NotificationEmailJob(mailer: services.mailer, settings: settings))
+    jobs.register(RemoveUploadedImageJob(storage: services.storage))
 
     // Order matters: CORS answers preflights and decorates errors, so it wraps everything; the request id is set
     // before anything logs; problems are rendered inside both; oversized request heads are refused before any

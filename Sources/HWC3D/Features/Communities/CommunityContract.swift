@@ -51,7 +51,8 @@ extension Components.Schemas.Post {
     init(_ view: PostReads.View, model: Components.Schemas.ModelSummary?, settings: Settings) {
         self.init(
             id: view.id.uuidString.lowercased(), community: view.community, author: .init(view.author, settings: settings),
-            title: view.title, body: view.body, bodyHtml: view.bodyHTML, model: model, pinned: view.pinned,
+            title: view.title, body: view.body, bodyHtml: view.bodyHTML,
+            images: view.images.map { .init($0, settings: settings) }, model: model, pinned: view.pinned,
             reactions: view.reactions, reactionCount: view.reactionCount, commentCount: view.commentCount,
             shareCount: view.shareCount, myReaction: view.myReaction.map(Components.Schemas.ReactionType.init),
             url: PostService.url(of: view.id, slug: view.community.slug, settings: settings),

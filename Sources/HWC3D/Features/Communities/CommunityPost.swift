@@ -13,6 +13,8 @@ final class CommunityPost: Model, @unchecked Sendable {
     @Field(key: "title") var title: String
     @Field(key: "body") var body: String
     @Field(key: "body_html") var bodyHTML: String
+    /// JSON array of `UploadedImages.Attached`, in order (`UpdateCommunityPostsAddImages`).
+    @Field(key: "images") var images: String
     @OptionalField(key: "model_id") var modelID: UUID?
     @OptionalField(key: "pinned_at") var pinnedAt: Date?
     @Field(key: "like_count") var likeCount: Int

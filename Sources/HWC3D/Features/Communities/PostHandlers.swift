@@ -26,7 +26,7 @@ extension APIHandler {
         let body = switch input.body { case .json(let json): json }
         let place = try await CommunityAccess.place(slug: input.path.slug, caller: caller, on: req.db)
         let id = try await PostService(database: req.db)
-            .create(in: place, author: caller, title: body.title, body: body.body, modelID: body.modelId)
+            .create(in: place, author: caller, title: body.title, body: body.body, modelID: body.modelId, imageIDs: body.imageIds)
         return .created(.init(body: .json(try await post(id, reader: caller, on: req.db))))
     }
 
@@ -43,7 +43,7 @@ extension APIHandler {
         let body = switch input.body { case .json(let json): json }
         let (place, post) = try await CommunityAccess.post(input.path.id, caller: caller, on: req.db)
         try await PostService(database: req.db)
-            .edit(post, in: place, caller: caller, title: body.title, body: body.body, modelID: body.modelId)
+            .edit(post, in: place, caller: caller, title: body.title, body: body.body, modelID: body.modelId, imageIDs: body.imageIds)
         return .ok(.init(body: .json(try await self.post(post.id!, reader: caller, on: req.db))))
     }
 

@@ -21,6 +21,7 @@ struct PostReads: Sendable {
         let title: String
         let body: String
         let bodyHTML: String
+        let images: [UploadedImages.Attached]
         let listedModelID: UUID?
         let pinned: Bool
         let reactions: Components.Schemas.ReactionCounts
@@ -145,7 +146,7 @@ struct PostReads: Sendable {
 
     private func statement(reader: Caller?, where filter: SQLQueryString, order: SQLQueryString, limit: SQLQueryString = "") -> SQLQueryString {
         """
-        SELECT p.id, p.title, p.body, p.body_html, p.pinned_at, p.like_count, p.love_count, p.fire_count, p.wow_count,
+        SELECT p.id, p.title, p.body, p.body_html, p.images, p.pinned_at, p.like_count, p.love_count, p.fire_count, p.wow_count,
                p.laugh_count, p.reaction_count, p.comment_count, p.share_count, p.created_at, p.edited_at,
                CASE WHEN \(ListingSQL.isListed("m")) THEN p.model_id END AS listed_model_id,
                c.id AS c_id, c.slug AS c_slug, c.name AS c_name, c.visibility AS c_visibility,
@@ -171,6 +172,7 @@ struct PostReads: Sendable {
             title: try row.decode(column: "title", as: String.self),
             body: try row.decode(column: "body", as: String.self),
             bodyHTML: try row.decode(column: "body_html", as: String.self),
+            images: try JSONDecoder().decode([UploadedImages.Attached].self, from: Data(try row.decode(column: "images", as: String.self).utf8)),
             listedModelID: try row.decode(column: "listed_model_id", as: UUID?.self),
             pinned: try row.decode(column: "pinned_at", as: Date?.self) != nil,
             reactions: .init(

@@ -7,13 +7,17 @@ import SQLKit
 struct PostService: Sendable {
     static let maxTitle = 300
     static let maxBody = 40_000
+    static let maxImages = 10
 
     let database: any Database
 
-    func create(in place: CommunityPlace, author: Caller, title: String, body: String, modelID: String?, now: Date = Date()) async throws -> UUID {
+    func create(
+        in place: CommunityPlace, author: Caller, title: String, body: String, modelID: String?, imageIDs: [String]?, now: Date = Date()
+    ) async throws -> UUID {
         try await place.requireMember(on: database, to: "post")
         let title = try Self.validTitle(title)
         let body = try Self.validBody(body)
+        let imageIDs = try Self.validImageIDs(imageIDs ?? [])
         let model = try await attachable(modelID, caller: author)
         let id = UUID.v7(now: now)
         let html = MarkdownRenderer.html(body)
@@ -21,11 +25,12 @@ struct PostService: Sendable {
         let communityID = place.community.id
         try await database.transaction { tx in
             let sql = tx.sql
+            let images = try await Self.attachImages(imageIDs, to: id, author: author.userID, on: tx)
             try await sql.raw("""
-                INSERT INTO community_posts (id, community_id, author_id, title, body, body_html, model_id, like_count, love_count,
+                INSERT INTO community_posts (id, community_id, author_id, title, body, body_html, images, model_id, like_count, love_count,
                     fire_count, wow_count, laugh_count, reaction_count, comment_count, share_count, hot_rank, created_at)
                 VALUES (\(bind: id), \(bind: communityID), \(bind: author.userID), \(bind: title), \(bind: body), \(bind: html),
-                    \(bind: model), 0, 0, 0, 0, 0, 0, 0, 0, \(bind: rank), \(bind: now))
+                    \(bind: images), \(bind: model), 0, 0, 0, 0, 0, 0, 0, 0, \(bind: rank), \(bind: now))
                 """).run()
             try await PostCounters.touchCommunity(communityID, posts: 1, at: now, on: tx)
             try await CommunityEvents.post("post.created", id, in: communityID, on: tx, now: now)
@@ -40,9 +45,13 @@ struct PostService: Sendable {
         return id
     }
 
-    /// The author only. `modelID` `""` detaches the model.
-    func edit(_ post: CommunityPost, in place: CommunityPlace, caller: Caller, title: String?, body: String?, modelID: String?, now: Date = Date()) async throws {
+    /// The author only. `modelID` `""` detaches the model; `imageIDs` replaces the images (those left out are removed).
+    func edit(
+        _ post: CommunityPost, in place: CommunityPlace, caller: Caller, title: String?, body: String?, modelID: String?,
+        imageIDs: [String]?, now: Date = Date()
+    ) async throws {
         guard post.authorID == caller.userID else { throw Problem.forbidden("Only the post's author can edit it.") }
+        let imageIDs = try imageIDs.map(Self.validImageIDs)
         var assignments: [SQLQueryString] = []
         if let title { assignments.append("title = \(bind: try Self.validTitle(title))") }
         if let body {
@@ -52,11 +61,15 @@ struct PostService: Sendable {
         if let modelID {
             assignments.append("model_id = \(bind: modelID.isEmpty ? nil : try await attachable(modelID, caller: caller))")
         }
-        guard !assignments.isEmpty else { return }
+        guard !assignments.isEmpty || imageIDs != nil else { return }
         assignments.append("edited_at = \(bind: now)")
         let changes = assignments
         try await database.transaction { tx in
             let sql = tx.sql
+            var changes = changes
+            if let imageIDs {
+                changes.append("images = \(bind: try await Self.attachImages(imageIDs, to: post.id!, author: caller.userID, on: tx))")
+            }
             let updated = try await sql.raw("""
                 UPDATE community_posts SET \(changes.joined(separator: ", ")) WHERE id = \(bind: post.id!) AND deleted_at IS NULL RETURNING id
                 """).all()
@@ -85,6 +98,8 @@ struct PostService: Sendable {
                 UPDATE community_posts SET deleted_at = \(bind: now), pinned_at = NULL WHERE id = \(bind: post.id!) AND deleted_at IS NULL RETURNING id
                 """).all()
             guard !deleted.isEmpty else { throw CommunityAccess.postNotFound }
+            // A removed post's pictures go with it: a moderator's removal must not leave them reachable.
+            try await UploadedImages.detach(from: Self.imageHolder(post.id!), on: tx)
             try await sql.raw("UPDATE communities SET post_count = post_count - 1 WHERE id = \(bind: post.communityID)").run()
             try await CommunityEvents.post("post.deleted", post.id!, in: post.communityID, on: tx, now: now)
         }
@@ -149,6 +164,23 @@ struct PostService: Sendable {
 
     static func validBody(_ raw: String) throws -> String {
         try TextInput.clean(raw, field: "body", shape: .multiLine, length: 1...maxBody)
+    }
+
+    /// Uploaded images a post holds are held as `post`.
+    static func imageHolder(_ postID: UUID) -> UploadedImages.Holder { .init(kind: "post", id: postID) }
+
+    static func validImageIDs(_ raw: [String]) throws -> [UUID] {
+        guard raw.count <= maxImages else { throw Problem.validation(field: "image_ids", "holds at most \(maxImages) images") }
+        return try raw.map { text in
+            guard let id = UUID(uuidString: text) else { throw Problem.validation(field: "image_ids", "must be image ids (UUIDs)") }
+            return id
+        }
+    }
+
+    /// Inside the post's transaction: the images become the post's, in order, as the JSON the post row keeps.
+    private static func attachImages(_ ids: [UUID], to postID: UUID, author: UUID, on tx: any Database) async throws -> String {
+        let images = try await UploadedImages.attach(ids, to: imageHolder(postID), owner: author, field: "image_ids", on: tx)
+        return String(decoding: try JSONEncoder().encode(images), as: UTF8.self)
     }
 
     /// A model the author may point readers to: published and reachable, or the author's own published model.

@@ -9,7 +9,7 @@ enum StorageQuota {
         let sql = database.sql
         let row = try await sql.raw("""
             SELECT CAST((SELECT COALESCE(SUM(size_bytes), 0) FROM model_files WHERE owner_id = \(bind: ownerID))
-                 + \(ModelImageService.storedBytes(by: ownerID)) AS BIGINT) AS used
+                 + \(ModelImageService.storedBytes(by: ownerID)) + \(UploadedImages.storedBytes(by: ownerID)) AS BIGINT) AS used
             """).first()
         return try row?.decode(column: "used", as: Int64.self) ?? 0
     }

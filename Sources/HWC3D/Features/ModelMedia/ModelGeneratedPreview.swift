@@ -16,7 +16,7 @@ extension ModelImageService {
     /// as it found it. On any failure or skip, no row and no stored file remain.
     func addGeneratedPreview(png: Data, modelID: UUID, ownerID: UUID) async throws -> GeneratedPreviewOutcome {
         let renditions = try await services.images.galleryRenditions(
-            png, widths: ModelImageRenditions.widths, jpegWidth: Self.jpegWidth, jpegQuality: Self.jpegQuality,
+            png, widths: ImageRenditionFiles.widths, jpegWidth: ImageRenditionFiles.jpegWidth, jpegQuality: ImageRenditionFiles.jpegQuality,
             allowed: [.png])
         let image = ModelImageRecord(
             id: .v7(), modelID: modelID, ownerID: ownerID, position: 0, width: renditions.width, height: renditions.height,

@@ -11,7 +11,7 @@ extension APIHandler {
         let service = ModelImageService(services: services, database: req.db, logger: req.logger)
         // Who may upload is settled before a byte of the body is read.
         let model = try await service.editableModel(input.path.id, caller: caller)
-        let data = try await readImagePart(input.body, limit: services.settings.imageUploadMaxBytes)
+        let data = try await input.body.file(limit: services.settings.imageUploadMaxBytes)
         let stored = try await service.add(data, to: model)
         return .created(.init(body: .json(.init(stored.image, isCover: stored.isCover, settings: services.settings))))
     }
@@ -34,20 +34,6 @@ extension APIHandler {
         let model = try await service.editableModel(input.path.id, caller: caller)
         try await service.remove(imageKey: input.path.imageId, of: model)
         return .noContent(.init())
-    }
-
-    /// The `file` part, refused with 413 the moment it passes `limit` (the rest is never read). Other parts are
-    /// read past and ignored.
-    private func readImagePart(_ body: Components.RequestBodies.ModelImageUpload, limit: Int) async throws -> Data {
-        guard case .multipartForm(let parts) = body else {
-            throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.")
-        }
-        return try await UploadForm.collectFile(in: parts, limit: limit) { part in
-            switch part {
-            case .file(let file): .file(filename: file.filename, body: file.payload.body)
-            case .undocumented(let raw): .other(raw.body)
-            }
-        }
     }
 }
 

@@ -29,7 +29,7 @@ enum ModelImageReads {
         try SQLJSONRows.decode(GalleryImage.self, from: row, column: column).map { image in
             .init(
                 id: image.id.uuidString.lowercased(), position: image.position, isCover: image.id == coverID, width: image.width,
-                height: image.height, urls: ModelImageRenditions.urls(imageID: image.id, settings: settings),
+                height: image.height, urls: ImageRenditionFiles.models.urls(imageID: image.id, settings: settings),
                 createdAt: image.created_at?.value ?? Date(), generated: image.generated.value)
         }
     }
@@ -54,7 +54,7 @@ enum ModelImageReads {
         return .init(
             id: imageID.uuidString.lowercased(), position: try row.decode(column: prefix + "position", as: Int.self), isCover: true,
             width: try row.decode(column: prefix + "width", as: Int.self), height: try row.decode(column: prefix + "height", as: Int.self),
-            urls: ModelImageRenditions.urls(imageID: imageID, settings: settings),
+            urls: ImageRenditionFiles.models.urls(imageID: imageID, settings: settings),
             createdAt: try row.decode(column: prefix + "created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0),
             generated: try row.decode(column: prefix + "generated", as: Bool?.self) ?? false)
     }

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 
-/// A preview image of a model. Its renditions live in storage under `models/<id>-<rendition>` (see `ModelImageRenditions`).
+/// A preview image of a model. Its renditions live in storage under `models/<id>-<rendition>` (see `ImageRenditionFiles.models`).
 final class ModelImageRecord: Model, @unchecked Sendable {
     static let schema = "model_images"
 

@@ -12,9 +12,6 @@ import Vapor
 /// gallery also queue before they open a transaction (`gallerySerial`), see `SerialByKey`.
 struct ModelImageService {
     static let maxImagesPerModel = 20
-    static let allowedFormats: Set<ImageProcessor.Format> = [.jpeg, .png, .webp]
-    static let jpegWidth = 1280
-    static let jpegQuality = 85
     /// Ids are unique across databases, so one queue serves every application in the process.
     static let gallerySerial = SerialByKey()
 
@@ -40,26 +37,14 @@ struct ModelImageService {
     /// Checks and converts the picture, stores its renditions, then records it. A failure at any step leaves no
     /// row and no stored file behind.
     func add(_ data: Data, to model: ModelAsset) async throws -> (image: ModelImageRecord, isCover: Bool) {
-        guard let format = ImageProcessor.detectFormat(data), Self.allowedFormats.contains(format) else {
-            throw Self.unsupportedType
+        guard let format = ImageProcessor.detectFormat(data), ImageRenditionFiles.uploadFormats.contains(format) else {
+            throw ImageRenditionFiles.unsupportedType
         }
         let modelID = try model.requireID()
         // Cheap refusals before the image work; the transaction checks both again under the lock.
         guard try await Self.imageCount(of: modelID, on: database.sql) < Self.maxImagesPerModel else { throw Self.galleryFull }
         try await Self.checkQuota(owner: model.$owner.id, adding: 1, quota: services.settings.storageQuotaBytes, on: database)
-
-        let renditions: GalleryRenditions
-        do {
-            renditions = try await services.images.galleryRenditions(
-                data, widths: ModelImageRenditions.widths, jpegWidth: Self.jpegWidth, jpegQuality: Self.jpegQuality,
-                allowed: Self.allowedFormats)
-        } catch ImageProcessor.Failure.unsupportedFormat {
-            throw Self.unsupportedType
-        } catch ImageProcessor.Failure.tooManyPixels {
-            throw Problem.validation(field: "file", "has more than \(ImageProcessor.maxPixels / 1_000_000) megapixels")
-        } catch ImageProcessor.Failure.undecodable {
-            throw Problem.validation(field: "file", "is not a complete, readable JPEG, PNG or WEBP image")
-        }
+        let renditions = try await ImageRenditionFiles.renditions(of: data, with: services.images)
 
         let image = ModelImageRecord(
             id: .v7(), modelID: modelID, ownerID: model.$owner.id, position: 0, width: renditions.width,
@@ -76,28 +61,9 @@ struct ModelImageService {
         }
     }
 
-    /// Puts every rendition (concurrently: against S3 each is a round trip). If one fails, the others are removed.
+    /// Puts every rendition; if one fails, none is left.
     func store(_ renditions: GalleryRenditions, imageID: UUID) async throws -> [String] {
-        var files: [(key: String, data: Data, contentType: String)] = ModelImageRenditions.widths.compactMap { width in
-            renditions.webp[width].map {
-                (ModelImageRenditions.storageKey(fileName: ModelImageRenditions.fileName(imageID: imageID, width: width)), $0, "image/webp")
-            }
-        }
-        files.append((ModelImageRenditions.storageKey(fileName: ModelImageRenditions.fallbackFileName(imageID: imageID)), renditions.jpeg, "image/jpeg"))
-        let keys = files.map(\.key)
-        let storage = services.storage
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for file in files {
-                    group.addTask { try await storage.put(file.data, key: file.key, contentType: file.contentType) }
-                }
-                try await group.waitForAll()
-            }
-        } catch {
-            await removeFiles(keys)
-            throw error
-        }
-        return keys
+        try await ImageRenditionFiles.models.store(renditions, imageID: imageID, in: services.storage, logger: logger)
     }
 
     /// Inside the transaction: locks the model, re-checks the limits, appends the row at the end of the gallery
@@ -180,7 +146,7 @@ struct ModelImageService {
                 try await ModelCounters.setCover(images.first?.id, of: modelID, on: tx)
             }
         }
-        await removeFiles(ModelImageRenditions.allStorageKeys(imageID: imageID))
+        await removeFiles(ImageRenditionFiles.models.allStorageKeys(imageID: imageID))
     }
 
     // MARK: reads
@@ -249,13 +215,7 @@ struct ModelImageService {
     }
 
     func removeFiles(_ keys: [String]) async {
-        for key in keys {
-            do {
-                try await services.storage.delete(key: key)
-            } catch {
-                logger.error("could not delete a model image rendition", metadata: ["key": "\(key)", "error": "\(error)"])
-            }
-        }
+        await ImageRenditionFiles.remove(keys, from: services.storage, logger: logger)
     }
 
     /// A constraint failure here can only be the unique gallery position: two writers met despite the lock.
@@ -267,7 +227,6 @@ struct ModelImageService {
     static let imageNotFound = Problem.notFound("Image")
     static let galleryFull = Problem.conflict(
         "too-many-images", "Too many images", detail: "A model holds at most \(maxImagesPerModel) images; remove one first.")
-    static let unsupportedType = Problem.unsupportedMediaType("The file must be a JPEG, PNG or WEBP image (decided from its content).")
 }
 
 /// Runs one body at a time per key; later callers wait without holding a thread. SQLite answers a second writer by

@@ -62,8 +62,9 @@ extension APIHandler {
         let kind = input.path.kind
         let file = input.path.file
         let isWebP = file.hasSuffix(".webp")
-        guard ["avatars", "banners", ModelImageRenditions.mediaKind].contains(kind), StoredObjectKey.isSafe("\(kind)/\(file)"),
-            isWebP || (kind == ModelImageRenditions.mediaKind && file.hasSuffix(".jpg")),
+        let galleryKinds = [ImageRenditionFiles.models, .uploads].map(\.mediaKind)
+        guard (["avatars", "banners"] + galleryKinds).contains(kind), StoredObjectKey.isSafe("\(kind)/\(file)"),
+            isWebP || (galleryKinds.contains(kind) && file.hasSuffix(".jpg")),
             let stored = try await services.storage.read(key: "\(kind)/\(file)", range: nil)
         else { throw Problem.notFound("File") }
         // Keys change on every upload, so a stored file never changes and can be cached for good.

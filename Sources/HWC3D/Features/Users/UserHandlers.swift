@@ -75,13 +75,7 @@ extension APIHandler {
     private func storeImage(_ body: Components.RequestBodies.ImageUpload, kind: UserMedia.Kind) async throws -> Components.Schemas.User {
         let req = try request
         let caller = try signedIn
-        guard case .multipartForm(let parts) = body else { throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.") }
-        let file = try await UploadForm.collectFile(in: parts, limit: kind.maxBytes) { part in
-            switch part {
-            case .file(let file): .file(filename: file.filename, body: file.payload.body)
-            case .undocumented(let raw): .other(raw.body)
-            }
-        }
+        let file = try await body.file(limit: kind.maxBytes)
         let user = try await UserMedia(services: services, database: req.db).store(file, kind: kind, for: caller.user)
         return accountBody(user, of: caller)
     }

@@ -24,7 +24,8 @@ struct RoutePolicy: Sendable, Equatable {
     enum BodyLimit: String, Sendable, CaseIterable {
         case json, avatar, banner, webhook
         case modelFile = "model_file"
-        case modelImage = "model_image"
+        /// Gallery-style pictures: model images and images uploaded for posts and tickets.
+        case image
     }
 
     /// What a query parameter's value must parse as, from its schema in the contract. The middleware checks it

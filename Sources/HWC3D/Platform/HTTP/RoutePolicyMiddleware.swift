@@ -26,7 +26,7 @@ struct RoutePolicyMiddleware: ServerMiddleware {
         case .banner: UserMedia.bannerMaxBytes + Self.multipartOverhead
         case .webhook: APIHandler.webhookBodyLimit
         case .modelFile: settings.modelUploadMaxBytes + Self.multipartOverhead
-        case .modelImage: settings.imageUploadMaxBytes + Self.multipartOverhead
+        case .image: settings.imageUploadMaxBytes + Self.multipartOverhead
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HWC3DAPI
 import OpenAPIRuntime
 
 /// Reading the `file` part of an upload form the same way on every upload route: the file is handed on while it
@@ -98,5 +99,20 @@ enum UploadForm {
         }
 
         func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
+    }
+}
+
+extension Components.RequestBodies.ImageUpload {
+    /// The image in the `file` part, whole, refused with 413 the moment it passes `limit` (the rest is never read).
+    func file(limit: Int) async throws -> Data {
+        guard case .multipartForm(let parts) = self else {
+            throw Problem.unsupportedMediaType("Send multipart/form-data with a `file` part.")
+        }
+        return try await UploadForm.collectFile(in: parts, limit: limit) { part in
+            switch part {
+            case .file(let file): .file(filename: file.filename, body: file.payload.body)
+            case .undocumented(let raw): .other(raw.body)
+            }
+        }
     }
 }
