@@ -76,6 +76,9 @@ enum Migrations {
         // Images uploaded for posts (issue 12).
         CreateUploadedImages(),
         UpdateCommunityPostsAddImages(),
+        // A suspended creator's models leave public lists (issue 12).
+        UpdateModelsAddWithheldAt(),
+        UpdateListedModelCountsForWithheld(),
     ]
 
     static func register(in app: Application) {

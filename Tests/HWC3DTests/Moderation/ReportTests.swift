@@ -99,7 +99,7 @@ struct ReportTests {
         }
     }
 
-    @Test("a suspension revokes every session, refuses sign-in and hides the account's posts and comments until lifted; its end lifts it")
+    @Test("a suspension revokes every session, refuses sign-in and hides the account's posts, comments and models until lifted; its end lifts it")
     func suspension() async throws {
         try await withServer(["RATE_LIMIT_ENABLED": "false"]) { server in
             let owner = try await server.register("owner", verified: true)
@@ -108,7 +108,22 @@ struct ReportTests {
             try await CommunityFixtures.join(server, "talk", bob)
             let post = try await CommunityFixtures.post(server, "talk", author: bob, title: "Bob's post")
             _ = try await server.request(.POST, "/api/v1/posts/\(post)/comments", json: ["body": "mine"], token: bob.accessToken)
+            let model = try await CatalogueFixtures.model(server, owner: bob, title: "Walnut stool")
+            _ = try await CatalogueFixtures.model(server, owner: owner, title: "Walnut table")
             let (admin, adminToken) = try await CatalogueFixtures.admin(server, "chiefadmin", role: .admin)
+            /// What the catalogue lists of the two walnut models, and the listed count the facets sum.
+            func expectListed(_ expected: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                let seen = try await listed()
+                #expect(seen == expected, sourceLocation: sourceLocation)
+            }
+            func listed() async throws -> String {
+                let found = try await server.request(.GET, "/api/v1/models?sort=newest").object()["items"] as? [[String: Any]] ?? []
+                let sql = try #require(server.app.db as? any SQLDatabase)
+                let counted = try #require(try await sql.raw("SELECT CAST(SUM(listed_count) AS INTEGER) AS n FROM listed_model_counts").first())
+                    .decode(column: "n", as: Int.self)
+                return "\(found.compactMap { $0["title"] as? String }.sorted().joined(separator: ", ")): \(counted)"
+            }
+            try await expectListed("Walnut stool, Walnut table: 2")
             let (_, moderator) = try await CatalogueFixtures.admin(server, "modteam", role: .moderator)
 
             #expect(try await server.request(.POST, "/api/v1/admin/users/\(bob.id)/suspend", json: ["reason": "spam"], token: moderator).status == .forbidden)
@@ -125,8 +140,12 @@ struct ReportTests {
             let comments = try await server.request(.GET, "/api/v1/posts/\(post)/comments", token: owner.accessToken)
             let visibleComments = comments.status == .ok ? (try comments.object()["items"] as? [Any])?.count ?? -1 : 0
             #expect(visibleComments == 0)
+            // The creator's models leave the catalogue and its counts; their page still answers whoever has the link.
+            try await expectListed("Walnut table: 1")
+            #expect(try await server.request(.GET, "/api/v1/models/\(model.uuidString.lowercased())").status == .ok)
 
             #expect(try await server.request(.POST, "/api/v1/admin/users/\(bob.id)/unsuspend", token: adminToken).status == .noContent)
+            try await expectListed("Walnut stool, Walnut table: 2")
             #expect(try await server.request(.POST, "/api/v1/auth/login", json: ["login": "bob", "password": bob.password]).status == .ok)
             #expect(try await CatalogueFixtures.count(server, "admin_actions WHERE action IN ('user.suspend', 'user.unsuspend')") == 2)
 
@@ -134,9 +153,11 @@ struct ReportTests {
             let until = Date().addingTimeInterval(3600)
             let timed = try await server.request(.POST, "/api/v1/admin/users/\(bob.id)/suspend", json: ["reason": "Cool off", "until": ISO8601DateFormatter().string(from: until)], token: adminToken)
             #expect(timed.status == .ok, "\(timed.text)")
+            try await expectListed("Walnut table: 1")
             let sql = try #require(server.app.db as? any SQLDatabase)
             try await sql.raw("UPDATE user_suspensions SET until = \(bind: Date().addingTimeInterval(-1)) WHERE lifted_at IS NULL").run()
             #expect(try await server.request(.POST, "/api/v1/auth/login", json: ["login": "bob", "password": bob.password]).status == .ok)
+            try await expectListed("Walnut stool, Walnut table: 2")
         }
     }
 }

@@ -31,9 +31,13 @@ enum ListingSQL {
         (SELECT category_id, license, formats, listed_count AS n FROM listed_model_counts WHERE listed_count > 0)
         """
 
-    /// True for a model anyone may find in the catalogue: published, public, not deleted (`ModelAsset.isListed`).
+    /// True for a model anyone may find in the catalogue: published, public, not deleted, and not withheld while its
+    /// creator is suspended (`CreatorWithholding`).
     static func isListed(_ alias: String) -> SQLQueryString {
-        "\(unsafeRaw: alias).status = 'published' AND \(unsafeRaw: alias).visibility = 'public' AND \(unsafeRaw: alias).deleted_at IS NULL"
+        """
+        \(unsafeRaw: alias).status = 'published' AND \(unsafeRaw: alias).visibility = 'public' AND \(unsafeRaw: alias).deleted_at IS NULL \
+        AND \(unsafeRaw: alias).withheld_at IS NULL
+        """
     }
 
     /// The current value of one counter of one model, as a scalar subquery (NULL when there is no such model).

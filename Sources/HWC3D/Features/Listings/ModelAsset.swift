@@ -79,8 +79,6 @@ final class ModelAsset: Model, @unchecked Sendable {
     var lifecycle: Status { Status(rawValue: status) ?? .draft }
     var access: Visibility { Visibility(rawValue: visibility) ?? .private }
 
-    /// Listed in the catalogue and search: published, public, not deleted.
-    var isListed: Bool { lifecycle == .published && access == .public && deletedAt == nil }
     /// Reachable by anyone who has its link.
     var isPubliclyReachable: Bool { lifecycle == .published && access != .private && deletedAt == nil }
 }

@@ -112,8 +112,7 @@ enum ModelCatalogueIndex {
     /// Recounted rather than incremented: status, visibility and deletion all move it, and a count is exact.
     static func refreshOwnerCount(ownerID: UUID, on database: any Database) async throws {
         try await UserCounters.set(.models, of: ownerID, to: """
-            SELECT COUNT(*) FROM models WHERE owner_id = \(bind: ownerID)
-              AND status = 'published' AND visibility = 'public' AND deleted_at IS NULL
+            SELECT COUNT(*) FROM models WHERE owner_id = \(bind: ownerID) AND \(ListingSQL.isListed("models"))
             """, on: database)
     }
 }

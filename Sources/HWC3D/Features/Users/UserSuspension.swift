@@ -53,6 +53,7 @@ struct UserSuspensions: Sendable {
             suspension.createdAt = now
             try await suspension.create(on: tx)
             try await sql.raw("UPDATE users SET status = 'suspended', updated_at = \(bind: now) WHERE id = \(bind: userID)").run()
+            try await CreatorWithholding.withhold(modelsOf: userID, at: now, on: tx)
             try await SessionIssuer(services: services).revokeAll(userID: userID, reason: "suspended", on: tx)
             try await AdminAudit.record(
                 admin: admin, action: "user.suspend", targetType: "user", targetID: userID.uuidString.lowercased(),
@@ -89,6 +90,7 @@ struct UserSuspensions: Sendable {
                 WHERE user_id = \(bind: userID) AND lifted_at IS NULL
                 """).run()
             try await sql.raw("UPDATE users SET status = 'active', updated_at = \(bind: now) WHERE id = \(bind: userID) AND status = 'suspended'").run()
+            try await CreatorWithholding.restore(modelsOf: userID, at: now, on: tx)
             try await AdminAudit.record(
                 admin: admin, action: "user.unsuspend", targetType: "user", targetID: userID.uuidString.lowercased(),
                 before: #"{"status":"suspended"}"#, after: #"{"status":"active"}"#, on: tx)

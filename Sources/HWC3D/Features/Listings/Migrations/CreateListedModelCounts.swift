@@ -14,14 +14,35 @@ import SQLKit
 /// the key because a category may be NULL and unique indexes treat NULLs as distinct.
 struct CreateListedModelCounts: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        let sql = database.sql
-        let isPostgres = sql.dialect.name == "postgresql"
-        try await sql.raw("""
+        try await database.sql.raw("""
             CREATE TABLE listed_model_counts (
                 combination TEXT PRIMARY KEY, category_id UUID, license TEXT NOT NULL, formats TEXT NOT NULL,
                 listed_count INTEGER NOT NULL)
             """).run()
-        let new = Self.Row("NEW", isPostgres: isPostgres), old = Self.Row("OLD", isPostgres: isPostgres)
+        try await Self.install(.published, on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await Self.dropTriggers(on: database)
+        try await database.sql.raw("DROP TABLE IF EXISTS listed_model_counts").run()
+    }
+
+    /// What "listed" meant for the triggers at one point in the migrations' history, and the columns that move it.
+    struct Definition: Sendable {
+        let trackedColumns: String
+        let listed: @Sendable (_ row: String) -> String
+
+        /// Published, public, not deleted (this migration).
+        static let published = Definition(trackedColumns: "status, visibility, deleted_at, category_id, license, formats") { row in
+            "\(row).status = 'published' AND \(row).visibility = 'public' AND \(row).deleted_at IS NULL"
+        }
+    }
+
+    /// Creates the triggers for `definition` and counts the models that exist already into the (empty) table.
+    static func install(_ definition: Definition, on database: any Database) async throws {
+        let sql = database.sql
+        let isPostgres = sql.dialect.name == "postgresql"
+        let new = Row("NEW", definition, isPostgres: isPostgres), old = Row("OLD", definition, isPostgres: isPostgres)
         let increment = """
             INSERT INTO listed_model_counts (combination, category_id, license, formats, listed_count)
             SELECT \(new.combination), NEW.category_id, NEW.license, NEW.formats, 1 WHERE \(new.listed)
@@ -45,20 +66,20 @@ struct CreateListedModelCounts: AsyncMigration {
                 """).run()
             try await sql.raw("""
                 CREATE TRIGGER models_listed_model_counts
-                AFTER INSERT OR DELETE OR UPDATE OF \(unsafeRaw: Self.trackedColumns) ON models
+                AFTER INSERT OR DELETE OR UPDATE OF \(unsafeRaw: definition.trackedColumns) ON models
                 FOR EACH ROW EXECUTE FUNCTION listed_model_counts_track()
                 """).run()
         } else {
             try await sql.raw("CREATE TRIGGER models_listed_counts_insert AFTER INSERT ON models BEGIN \(unsafeRaw: increment) END").run()
             try await sql.raw("CREATE TRIGGER models_listed_counts_delete AFTER DELETE ON models BEGIN \(unsafeRaw: decrement) END").run()
             try await sql.raw("""
-                CREATE TRIGGER models_listed_counts_update AFTER UPDATE OF \(unsafeRaw: Self.trackedColumns) ON models
+                CREATE TRIGGER models_listed_counts_update AFTER UPDATE OF \(unsafeRaw: definition.trackedColumns) ON models
                 WHEN (\(unsafeRaw: old.listed)) IS NOT (\(unsafeRaw: new.listed)) OR \(unsafeRaw: old.combination) IS NOT \(unsafeRaw: new.combination)
                 BEGIN \(unsafeRaw: decrement) \(unsafeRaw: increment) END
                 """).run()
         }
         // The models that exist already.
-        let m = Self.Row("m", isPostgres: isPostgres)
+        let m = Row("m", definition, isPostgres: isPostgres)
         try await sql.raw("""
             INSERT INTO listed_model_counts (combination, category_id, license, formats, listed_count)
             SELECT \(unsafeRaw: m.combination), category_id, license, formats, COUNT(*) FROM models m WHERE \(unsafeRaw: m.listed)
@@ -66,7 +87,8 @@ struct CreateListedModelCounts: AsyncMigration {
             """).run()
     }
 
-    func revert(on database: any Database) async throws {
+    /// Drops the triggers (and the PostgreSQL function) and empties the table, ready for `install`.
+    static func dropTriggers(on database: any Database) async throws {
         let sql = database.sql
         if sql.dialect.name == "postgresql" {
             try await sql.raw("DROP TRIGGER IF EXISTS models_listed_model_counts ON models").run()
@@ -76,20 +98,18 @@ struct CreateListedModelCounts: AsyncMigration {
                 try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: trigger)").run()
             }
         }
-        try await sql.raw("DROP TABLE IF EXISTS listed_model_counts").run()
+        try await sql.raw("DELETE FROM listed_model_counts").run()
     }
-
-    static let trackedColumns = "status, visibility, deleted_at, category_id, license, formats"
 
     /// The two expressions a trigger needs about one row (`NEW`, `OLD`, or a table alias).
     private struct Row {
-        /// `ListingSQL.isListed` for this row.
+        /// `ListingSQL.isListed` for this row, as `definition` had it.
         let listed: String
         /// The row's key in `listed_model_counts`.
         let combination: String
 
-        init(_ row: String, isPostgres: Bool) {
-            listed = "\(row).status = 'published' AND \(row).visibility = 'public' AND \(row).deleted_at IS NULL"
+        init(_ row: String, _ definition: Definition, isPostgres: Bool) {
+            listed = definition.listed(row)
             let category = isPostgres ? "\(row).category_id::text" : "\(row).category_id"
             combination = "COALESCE(\(category), '') || '|' || \(row).license || '|' || \(row).formats"
         }
