@@ -31,6 +31,13 @@ enum RealtimeSockets {
             try await place.requireReadable(on: req.db)
             return try await open(req, hub: hub, channel: CommunityEvents.channel(of: id), caller: caller) { _ in }
         }
+        app.on(.GET, "ws", "support", ":ticket_id") { req async throws -> Response in
+            guard let caller = try await authenticate(req, settings: settings) else { throw Problem.unauthenticated }
+            guard let ticketID = req.parameters.get("ticket_id").flatMap(UUID.init(uuidString:)),
+                let channel = try await req.application.supportTicketWatchers.channel(ofTicket: ticketID, for: caller, on: req.db)
+            else { throw Problem.notFound("The ticket") }
+            return try await open(req, hub: hub, channel: channel, caller: caller) { _ in }
+        }
     }
 
     /// The caller, by ticket, bearer token or cookie (with an allowed Origin); nil when the request carries none.
