@@ -5,7 +5,8 @@
 #     time. Reports delivery latency from the follow's HTTP answer to the socket's message (p50, p99), events
 #     missed and resident memory per open socket.
 #   - reads: a community of BENCH_POSTS (100,000) posts; wrk -t2 -c16 on GET /communities/{slug}/posts (hot) and
-#     on the member's GET /users/me/feed, BENCH_RUNS runs of BENCH_DURATION, medians of p99 and req/s.
+#     on the member's GET /users/me/feed, with GET /health beside them for reference, BENCH_RUNS runs of
+#     BENCH_DURATION, medians of p99 and req/s.
 # Writes bench-realtime-results.md.
 set -euo pipefail
 
@@ -59,6 +60,8 @@ slug="$(json_field "$seed_json" slug)"
 token="$(json_field "$seed_json" token)"
 BASE="$FIRST_BASE"
 res="$WORK/routes"
+# The reference: what the same server answers at the same concurrency when a request does nothing.
+wrk_route "$res/0" "GET /health" "/health" 16
 wrk_route "$res/1" "GET /api/v1/communities/{slug}/posts?sort=hot" "/api/v1/communities/$slug/posts?sort=hot" 16
 wrk_route "$res/2" "GET /api/v1/users/me/feed" "/api/v1/users/me/feed" 16 -H "Authorization: Bearer $token"
 

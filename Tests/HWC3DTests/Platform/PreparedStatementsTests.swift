@@ -65,6 +65,53 @@ struct PreparedStatementsTests {
         }
     }
 
+    @Test("prepared rows decode every column type as the plain statement's rows do, NULLs, numerics, JSON and enum types included")
+    func preparedRowsDecodeLikePlainRows() async throws {
+        try await withServer { server in
+            let isPostgres = TestServer.usesPostgres
+            // Literals, so the plain and the prepared statement read exactly the same values.
+            let select: SQLQueryString = isPostgres
+                ? """
+                  SELECT 'text' AS t, 42 AS i4, CAST(9000000000 AS BIGINT) AS i8, CAST(2.5 AS DOUBLE PRECISION) AS d,
+                         CAST(1.25 AS NUMERIC) AS n, TRUE AS b, CAST('0190f3a2-6c1e-7b4a-9d2e-3f5a8c7b1e42' AS UUID) AS u,
+                         CAST('2026-01-02 03:04:05.678+00' AS TIMESTAMPTZ) AS ts, CAST(NULL AS TEXT) AS nt, CAST(NULL AS INTEGER) AS ni,
+                         CAST('{"a":1}' AS JSON) AS j, CAST('x' AS VARCHAR) AS v, \(bind: "bound") AS bound
+                  """
+                : """
+                  SELECT 'text' AS t, 42 AS i4, 9000000000 AS i8, 2.5 AS d, 1.25 AS n, 1 AS b,
+                         '0190f3a2-6c1e-7b4a-9d2e-3f5a8c7b1e42' AS u, '2026-01-02T03:04:05.678Z' AS ts, NULL AS nt, NULL AS ni,
+                         '{"a":1}' AS j, 'x' AS v, \(bind: "bound") AS bound
+                  """
+            let sql = try #require(server.app.db as? any SQLDatabase)
+            let plain = try #require(try await sql.raw(select).first())
+            let prepared = try #require(try await server.app.db.preparedFirst(select))
+            for row in [plain, prepared] {
+                #expect(try row.decode(column: "t", as: String.self) == "text")
+                #expect(try row.decode(column: "i4", as: Int.self) == 42)
+                #expect(try row.decode(column: "i8", as: Int64.self) == 9_000_000_000)
+                #expect(try row.decode(column: "d", as: Double.self) == 2.5)
+                #expect(try row.decode(column: "n", as: Double.self) == 1.25)
+                #expect(try row.decode(column: "b", as: Bool.self) == true)
+                #expect(try row.decode(column: "u", as: UUID.self) == UUID(uuidString: "0190f3a2-6c1e-7b4a-9d2e-3f5a8c7b1e42"))
+                let time = try row.decode(column: "ts", as: Date.self).timeIntervalSince1970
+                #expect(abs(time - 1_767_323_045.678) < 0.001)
+                #expect(try row.decode(column: "nt", as: String?.self) == nil)
+                #expect(try row.decode(column: "ni", as: Int?.self) == nil)
+                #expect(try row.decode(column: "t", as: String?.self) == "text")
+                #expect(try row.decode(column: "j", as: String.self) == #"{"a":1}"#)
+                #expect(try row.decode(column: "v", as: String.self) == "x")
+                #expect(try row.decode(column: "bound", as: String.self) == "bound")
+                #expect(try row.decodeNil(column: "nt") && !row.decodeNil(column: "t"))
+                #expect(throws: (any Error).self) { try row.decode(column: "t", as: Int.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "missing", as: String.self) }
+            }
+            // A Fluent enum column (a PostgreSQL enum type there) reads as its text.
+            _ = try await server.register("alice")
+            let status: SQLQueryString = "SELECT status FROM users WHERE username_key = \(bind: "alice")"
+            #expect(try await server.app.db.preparedFirst(status)?.decode(column: "status", as: String.self) == "active")
+        }
+    }
+
     @Test("a table that changes under a prepared SELECT * still answers", .disabled(if: !TestServer.usesPostgres, "\(postgresOnly)"))
     func changedTableFallsBack() async throws {
         try await withServer { server in

@@ -75,13 +75,13 @@ struct PostReads: Sendable {
             """
         let rows: [any SQLRow]
         if sql.dialect.name == "postgresql" {
-            rows = try await sql.raw("""
+            rows = try await database.prepared("""
                 SELECT p.id FROM (\(memberships)) m CROSS JOIN LATERAL (
                     SELECT p.id, p.created_at FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
                     WHERE p.community_id = m.community_id AND \(filter) AND \(UserReads.isActive("u"))
                     ORDER BY p.created_at DESC, p.id DESC LIMIT \(literal: limit)) p
                 ORDER BY p.created_at DESC, p.id DESC LIMIT \(literal: limit)
-                """).all()
+                """)
         } else {
             rows = try await sql.raw("""
                 SELECT p.id FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
@@ -92,14 +92,14 @@ struct PostReads: Sendable {
         return try await views(try rows.map { try $0.decode(column: "id", as: UUID.self) }, reader: nil)
     }
 
-    /// The ids of one ordered slice of posts, by active authors.
+    /// The ids of one ordered slice of posts, by active authors. Kept prepared: a lookup by community down one
+    /// index, whose plan does not depend on the values.
     private func ids(where filter: SQLQueryString, order: SQLQueryString, limit: Int, offset: Int) async throws -> [UUID] {
-        let sql = database.sql
-        return try await sql.raw("""
+        try await database.prepared("""
             SELECT p.id FROM community_posts p \(UserReads.join(alias: "u", on: "p.author_id"))
             WHERE \(filter) AND \(UserReads.isActive("u"))
             ORDER BY \(order) LIMIT \(literal: limit) OFFSET \(literal: offset)
-            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+            """).map { try $0.decode(column: "id", as: UUID.self) }
     }
 
     /// The posts with these ids, in the order given: one statement.

@@ -24,10 +24,10 @@ struct FeedReads: Sendable {
         if let cursor {
             modelFilter = "\(modelFilter) AND \(TimeCursor.before(cursor, time: "m.published_at", id: "m.id"))"
         }
-        let models = try await sql.raw("""
+        let models = try await database.prepared("""
             SELECT m.id, m.published_at \(ListingSQL.from(alias: "m"))
             WHERE \(modelFilter) ORDER BY m.published_at DESC, m.id DESC LIMIT \(literal: limit)
-            """).all().map { (try $0.decode(column: "published_at", as: Date.self), try $0.decode(column: "id", as: UUID.self)) }
+            """).map { (try $0.decode(column: "published_at", as: Date.self), try $0.decode(column: "id", as: UUID.self)) }
         let reads = PostReads(database: database)
         let posts = try await reads.memberFeed(of: userID, before: cursor, limit: limit)
 

@@ -195,7 +195,7 @@ extension StatementSlot {
                 return rows
             }
         }.get()
-        return rows.map { $0.sql() }
+        return rows.map(PostgresRowReader.init)
     }
 }
 
