@@ -37,22 +37,31 @@ struct PostgresRowReader: SQLRow {
         return try row.sql().decode(column: column, as: T.self)
     }
 
+    // An optional's metadata is instantiated at run time, a lookup each time `String?.self` is written: once here.
+    private static let optionalString = ObjectIdentifier(String?.self)
+    private static let optionalInt = ObjectIdentifier(Int?.self)
+    private static let optionalInt64 = ObjectIdentifier(Int64?.self)
+    private static let optionalUUID = ObjectIdentifier(UUID?.self)
+    private static let optionalDate = ObjectIdentifier(Date?.self)
+    private static let optionalBool = ObjectIdentifier(Bool?.self)
+    private static let optionalDouble = ObjectIdentifier(Double?.self)
+
     private static func plain<T>(_ cell: PostgresCell, as type: T.Type) -> T? {
         switch ObjectIdentifier(T.self) {
         case ObjectIdentifier(String.self): read(String.self, cell, as: T.self)
-        case ObjectIdentifier(String?.self): read(String?.self, cell, as: T.self)
+        case Self.optionalString: read(String?.self, cell, as: T.self)
         case ObjectIdentifier(Int.self): read(Int.self, cell, as: T.self)
-        case ObjectIdentifier(Int?.self): read(Int?.self, cell, as: T.self)
+        case Self.optionalInt: read(Int?.self, cell, as: T.self)
         case ObjectIdentifier(Int64.self): read(Int64.self, cell, as: T.self)
-        case ObjectIdentifier(Int64?.self): read(Int64?.self, cell, as: T.self)
+        case Self.optionalInt64: read(Int64?.self, cell, as: T.self)
         case ObjectIdentifier(UUID.self): read(UUID.self, cell, as: T.self)
-        case ObjectIdentifier(UUID?.self): read(UUID?.self, cell, as: T.self)
+        case Self.optionalUUID: read(UUID?.self, cell, as: T.self)
         case ObjectIdentifier(Date.self): read(Date.self, cell, as: T.self)
-        case ObjectIdentifier(Date?.self): read(Date?.self, cell, as: T.self)
+        case Self.optionalDate: read(Date?.self, cell, as: T.self)
         case ObjectIdentifier(Bool.self): read(Bool.self, cell, as: T.self)
-        case ObjectIdentifier(Bool?.self): read(Bool?.self, cell, as: T.self)
+        case Self.optionalBool: read(Bool?.self, cell, as: T.self)
         case ObjectIdentifier(Double.self): read(Double.self, cell, as: T.self)
-        case ObjectIdentifier(Double?.self): read(Double?.self, cell, as: T.self)
+        case Self.optionalDouble: read(Double?.self, cell, as: T.self)
         default: nil
         }
     }
