@@ -135,6 +135,28 @@ struct CommunityTests {
         }
     }
 
+    @Test("a private community turned public lets its pending requests in, counted, and keeps its bans")
+    func openingAdmitsPending() async throws {
+        try await withServer { server in
+            let owner = try await server.register("owner", verified: true)
+            let bob = try await server.register("bob", verified: true)
+            let carol = try await server.register("carol", verified: true)
+            try await CommunityFixtures.community(server, owner: owner, slug: "studio", visibility: "private")
+            let base = "/api/v1/communities/studio"
+            #expect(try await server.request(.POST, "\(base)/join", token: bob.accessToken).status == .ok)
+            #expect(try await server.request(.POST, "\(base)/join", token: carol.accessToken).status == .ok)
+            #expect(try await server.request(.DELETE, "\(base)/members/\(carol.id)?ban=true", token: owner.accessToken).status == .noContent)
+
+            let opened = try await server.request(.PATCH, base, json: ["visibility": "public"], token: owner.accessToken)
+            #expect(opened.status == .ok, "\(opened.text)")
+            #expect(try await CommunityFixtures.communityCounters(server, "studio").members == 2)
+            #expect(try await CatalogueFixtures.count(server, "community_members WHERE status = 'pending'") == 0)
+            #expect(try await CatalogueFixtures.count(server, "community_members WHERE status = 'banned'") == 1)
+            let detail = try await server.request(.GET, base, token: bob.accessToken).object()
+            #expect((detail["membership"] as? [String: String])?["status"] == "active")
+        }
+    }
+
     @Test("concurrent joins and leaves keep member_count equal to the active members")
     func concurrentJoins() async throws {
         try await withServer(["RATE_LIMIT_ENABLED": "false"]) { server in

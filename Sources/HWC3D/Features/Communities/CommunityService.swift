@@ -80,11 +80,14 @@ struct CommunityService: Sendable {
         if let category = changes.category { assignments.append("category_id = \(bind: try await categoryID(category.isEmpty ? nil : category))") }
         guard !assignments.isEmpty else { return }
         assignments.append("updated_at = \(bind: now)")
-        let sql = database.sql
-        try await sql.raw("UPDATE communities SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: community.id)").run()
-        // A private community that turns public lets its pending requests in: nobody needs approval any more.
-        if changes.visibility == .public, community.visibility == .private {
-            try await MembershipService(database: database).admitPending(communityID: community.id, now: now)
+        let write = (assignments: assignments, opens: changes.visibility == .public && community.visibility == .private)
+        try await database.transaction { tx in
+            try await tx.sql.raw("UPDATE communities SET \(write.assignments.joined(separator: ", ")) WHERE id = \(bind: community.id)").run()
+            // A private community that turns public lets its pending requests in, in the same transaction: nobody
+            // needs approval any more, and no request may stay pending in a public community.
+            if write.opens {
+                try await MembershipService(database: tx).admitPending(communityID: community.id, now: now)
+            }
         }
     }
 
