@@ -14,6 +14,11 @@ enum StorageQuota {
         return try row?.decode(column: "used", as: Int64.self) ?? 0
     }
 
+    /// Refuses with 413 `quota-exceeded` unless `bytes` more still fit within `quota`.
+    static func ensureRoom(for ownerID: UUID, adding bytes: Int64, quota: Int64, on database: any Database) async throws {
+        guard try await used(by: ownerID, on: database) + bytes <= quota else { throw exceeded(quota: quota) }
+    }
+
     static func left(for ownerID: UUID, settings: Settings, on database: any Database) async throws -> Int64 {
         max(0, settings.storageQuotaBytes - (try await used(by: ownerID, on: database)))
     }

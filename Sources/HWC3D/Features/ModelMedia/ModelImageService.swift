@@ -43,7 +43,7 @@ struct ModelImageService {
         let modelID = try model.requireID()
         // Cheap refusals before the image work; the transaction checks both again under the lock.
         guard try await Self.imageCount(of: modelID, on: database.sql) < Self.maxImagesPerModel else { throw Self.galleryFull }
-        try await Self.checkQuota(owner: model.$owner.id, adding: 1, quota: services.settings.storageQuotaBytes, on: database)
+        try await StorageQuota.ensureRoom(for: model.$owner.id, adding: 1, quota: services.settings.storageQuotaBytes, on: database)
         let renditions = try await ImageRenditionFiles.renditions(of: data, with: services.images)
 
         let image = ModelImageRecord(
@@ -77,7 +77,7 @@ struct ModelImageService {
             """).first()
         else { throw ProblemMiddleware.internalError }
         guard try slot.decode(column: "count", as: Int.self) < Self.maxImagesPerModel else { throw Self.galleryFull }
-        try await Self.checkQuota(owner: image.ownerID, adding: image.sizeBytes, quota: quota, on: tx)
+        try await StorageQuota.ensureRoom(for: image.ownerID, adding: image.sizeBytes, quota: quota, on: tx)
         image.position = try slot.decode(column: "next", as: Int.self)
         try await sql.raw("""
             INSERT INTO model_images (id, model_id, owner_id, position, width, height, size_bytes, created_at)
@@ -207,11 +207,6 @@ struct ModelImageService {
     static func imageCount(of modelID: UUID, on sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS count FROM model_images WHERE model_id = \(bind: modelID)").first()?
             .decode(column: "count", as: Int.self) ?? 0
-    }
-
-    /// The owner's 3D files and images together stay within the storage quota.
-    private static func checkQuota(owner: UUID, adding bytes: Int64, quota: Int64, on database: any Database) async throws {
-        guard try await StorageQuota.used(by: owner, on: database) + bytes <= quota else { throw StorageQuota.exceeded(quota: quota) }
     }
 
     func removeFiles(_ keys: [String]) async {

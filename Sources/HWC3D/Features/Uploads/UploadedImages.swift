@@ -40,7 +40,7 @@ struct UploadedImages: Sendable {
             throw ImageRenditionFiles.unsupportedType
         }
         let quota = services.settings.storageQuotaBytes
-        guard try await StorageQuota.used(by: owner, on: database) < quota else { throw StorageQuota.exceeded(quota: quota) }
+        try await StorageQuota.ensureRoom(for: owner, adding: 1, quota: quota, on: database)
         let renditions = try await ImageRenditionFiles.renditions(of: data, with: services.images)
 
         let image = UploadedImage()
@@ -53,7 +53,7 @@ struct UploadedImages: Sendable {
         let keys = try await ImageRenditionFiles.uploads.store(renditions, imageID: image.id!, in: services.storage, logger: logger)
         do {
             try await database.transaction { tx in
-                guard try await StorageQuota.used(by: owner, on: tx) + image.sizeBytes <= quota else { throw StorageQuota.exceeded(quota: quota) }
+                try await StorageQuota.ensureRoom(for: owner, adding: image.sizeBytes, quota: quota, on: tx)
                 try await tx.sql.raw("""
                     INSERT INTO uploaded_images (id, owner_id, width, height, size_bytes, created_at)
                     VALUES (\(bind: image.id!), \(bind: owner), \(bind: image.width), \(bind: image.height), \(bind: image.sizeBytes), \(bind: now))
