@@ -60,6 +60,13 @@ public struct MeshReport: Codable, Sendable, Equatable {
     public var boundingBox: BoundingBox?
     /// Things a reader noticed but could still count around (unsupported extensions, missing textures...).
     public var warnings: [String]
+    /// True when a count is known not to be Blender's exact figure (a modifier that could not be evaluated, data
+    /// that could not be decoded); the warnings say which.
+    public var isApproximate: Bool = false
+    /// Modifier types applied before counting, by Blender's names ("Mirror", "Subdivision Surface"), each once.
+    public var evaluatedModifiers: [String] = []
+    /// Modifier types on counted objects that were not evaluated: those meshes count as stored.
+    public var unevaluatedModifiers: [String] = []
 
     public init(
         format: MeshFormat, formatVersion: String? = nil, vertexCount: Int = 0, triangleCount: Int = 0,
