@@ -4,6 +4,7 @@
 Run with plain Python 3 from the repository root (Blender 3.4+ must be on PATH):
 
     python3 scripts/make-mesh-fixtures-fbx-blend.py
+    python3 scripts/make-mesh-fixtures-fbx-blend.py edge-cases   # only the edge-case FBX fixtures
 
 It drives Blender in three kinds of headless runs: one builds every scene and saves/exports it, then every fixture is
 measured in a fresh Blender (a .blend is opened, an FBX is imported into an empty file, saved and reopened) so the
@@ -669,6 +670,71 @@ def fbx_animation_stack_count(path):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Edge cases: polygons mesh.validate() drops, instanced geometry (run alone with `edge-cases`)
+# ---------------------------------------------------------------------------------------------------------------
+
+# Polygons appended to cube.fbx's six quads, each one a case Blender's FBX import (mesh.validate()) drops: the
+# same vertices as a quad in another order, a repeated vertex, two corners, one corner, a vertex out of range, and
+# trailing corners no negative index closes. One valid triangle is kept to show the rest are dropped, not lost.
+INVALID_POLYGONS_TAIL = [3, 0, 1, -3, 0, 1, 0, -3, 0, -2, -1, 0, 1, -10, 0, 1, -3, 0, 1, 2]
+
+
+def build_edge_cases(out):
+    """In Blender: three linked duplicates of one cube, exported to FBX (one Geometry, three Models)."""
+    import bpy
+    scene = _empty_scene()
+    first = _mesh_object("Instanced", _cube)
+    for index, x in enumerate((3.0, 6.0)):
+        _mesh_object("Instanced.%d" % index, None, location=(x, 0, 0), data=first.data)
+    os.makedirs(os.path.join(out, "fbx"), exist_ok=True)
+    bpy.ops.export_scene.fbx(filepath=os.path.join(out, "fbx", "instanced.fbx"), use_selection=False)
+
+
+def add_edge_cases(work, fbx_out, fbx_expected):
+    """Writes the edge-case FBX fixtures and measures the binary ones in Blender; ASCII copies keep their numbers."""
+    run_blender("build-edge", work)
+    shutil.copy(os.path.join(work, "fbx", "instanced.fbx"), os.path.join(fbx_out, "instanced.fbx"))
+    with open(os.path.join(fbx_out, "cube.fbx"), "rb") as fh:
+        version, nodes = parse_fbx_binary(fh.read())
+    geometry = next(n for n in next(n for n in nodes if n.name == "Objects").children if n.name == "Geometry")
+    polygons = next(n for n in geometry.children if n.name == "PolygonVertexIndex")
+    polygons.props[0] = ("i", list(polygons.props[0][1]) + INVALID_POLYGONS_TAIL)
+    # The per-corner layers no longer match the corners; drop them rather than leave them inconsistent.
+    geometry.children = [n for n in geometry.children if n.name not in ("Edges", "LayerElementNormal", "LayerElementUV", "Layer")]
+    with open(os.path.join(fbx_out, "invalid-polygons.fbx"), "wb") as fh:
+        fh.write(write_fbx_binary(nodes, version))
+    for name in ("instanced.fbx", "invalid-polygons.fbx"):
+        source = os.path.join(fbx_out, name)
+        saved = os.path.join(work, name + ".blend")
+        run_blender("import-fbx", source, saved)
+        result_path = os.path.join(work, name + ".json")
+        run_blender("measure-fbx", source, result_path, str(version), blend=saved)
+        with open(result_path) as fh:
+            fbx_expected[name] = json.load(fh)
+    with open(os.path.join(fbx_out, "invalid-polygons-ascii.fbx"), "wb") as fh:
+        fh.write(write_fbx_ascii(nodes, version))
+    fbx_expected["invalid-polygons-ascii.fbx"] = dict(
+        fbx_expected["invalid-polygons.fbx"], convertedFrom="invalid-polygons.fbx")
+
+
+def edge_cases_only():
+    """Regenerates only the edge-case fixtures, keeping every other entry of fbx/expected.json."""
+    work = tempfile.mkdtemp(prefix="hwc3d-fixtures-")
+    try:
+        fbx_out = os.path.join(FIXTURES, "fbx")
+        with open(os.path.join(fbx_out, "expected.json")) as fh:
+            fbx_expected = json.load(fh)
+        add_edge_cases(work, fbx_out, fbx_expected)
+        with open(os.path.join(fbx_out, "expected.json"), "w") as fh:
+            json.dump(fbx_expected, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+        for name in ("instanced.fbx", "invalid-polygons.fbx"):
+            print(name, fbx_expected[name]["blenderStatistics"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -726,6 +792,7 @@ def main():
             "boundingBox": {"min": [-1, -1, 0], "max": [1, 1, 2]},
             "note": "written by hand; Blender cannot import ASCII FBX, numbers follow from the geometry",
         }
+        add_edge_cases(work, fbx_out, fbx_expected)
         if os.path.exists(os.path.join(work, "fbx", "checker.png")):
             shutil.copy(os.path.join(work, "fbx", "checker.png"), os.path.join(fbx_out, "checker.png"))
 
@@ -765,6 +832,8 @@ if IN_BLENDER:
     command = argv[0]
     if command == "build":
         build_all(argv[1])
+    elif command == "build-edge":
+        build_edge_cases(argv[1])
     elif command == "import-fbx":
         import_fbx_and_save(argv[1], argv[2])
     elif command == "measure-fbx":
@@ -772,4 +841,7 @@ if IN_BLENDER:
     elif command == "measure-blend":
         measure_blend(argv[1], argv[2])
 elif __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["edge-cases"]:
+        edge_cases_only()
+    else:
+        main()

@@ -5,8 +5,7 @@ import Foundation
 /// `toBlender · world · geometric` exactly as the bounding box is built (see `FBXSceneAnalysis`), then turned from
 /// Blender's Z-up frame to Y up.
 ///
-/// Polygons split into fans; those `Mesh.validate()` would drop (fewer than three corners, a corner outside the
-/// vertex range) are left out. Each geometry is decoded once and its fan triangles listed once, so a mesh placed a
+/// Polygons split into fans; those `mesh.validate()` drops (see `FBXPolygons`) are left out. Each geometry is decoded once and its fan triangles listed once, so a mesh placed a
 /// million times costs a million offers, not a million walks over its polygons.
 enum FBXGeometry {
     static func extract(_ data: Data, ascii: Bool, limits: InspectionLimits, maxTriangles: Int) throws -> PreviewGeometry {
@@ -80,27 +79,16 @@ enum FBXGeometry {
         return array
     }
 
-    /// Vertex indices of the fan triangles of every drawable polygon, three per triangle. `PolygonVertexIndex`
-    /// ends each polygon with a negative entry (`-i-1`); trailing corners without one are not a polygon.
+    /// Vertex indices of the fan triangles of every polygon Blender keeps (see `FBXPolygons`), three per triangle.
     static func fanTriangles(_ indices: [Int32], vertexCount: Int) -> [UInt32] {
         var triangles: [UInt32] = []
-        var start = 0
-        for (position, raw) in indices.enumerated() where raw < 0 {
-            defer { start = position + 1 }
-            let corners = position - start + 1
-            guard corners >= 3 else { continue }
-            var valid = true
-            for corner in start...position {
-                let vertex = indices[corner] < 0 ? ~indices[corner] : indices[corner]
-                if Int(vertex) >= vertexCount { valid = false; break }
-            }
-            guard valid else { continue }
-            func vertex(_ corner: Int) -> UInt32 {
-                let value = indices[corner]
-                return UInt32(value < 0 ? ~value : value)
-            }
-            for corner in (start + 1)..<position {
-                triangles.append(vertex(start))
+        func vertex(_ corner: Int) -> UInt32 {
+            let value = indices[corner]
+            return UInt32(bitPattern: value < 0 ? ~value : value)
+        }
+        FBXPolygons.forEachKept(indices, vertexCount: vertexCount) { polygon in
+            for corner in (polygon.lowerBound + 1)..<polygon.upperBound {
+                triangles.append(vertex(polygon.lowerBound))
                 triangles.append(vertex(corner))
                 triangles.append(vertex(corner + 1))
             }

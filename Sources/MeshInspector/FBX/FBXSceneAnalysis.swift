@@ -7,8 +7,8 @@ import Foundation
 /// - Every `Geometry` of class `Mesh` becomes one mesh with *all* its control points (`Vertices`/3): loose and
 ///   unused vertices are kept.
 /// - `PolygonVertexIndex` polygons end at a negative index (`-i-1`); `mesh.validate()` then drops polygons with
-///   fewer than three corners (Blender's own exporter writes loose edges as two-corner polygons), with a corner
-///   outside the vertex range, or using one vertex twice. Triangles are Σ(n−2) over the polygons kept.
+///   fewer than three corners, with a corner outside the vertex range, using one vertex twice, or repeating another
+///   polygon's vertices (see `FBXPolygons`). Triangles are Σ(n−2) over the polygons kept.
 /// - One object per `Model` a geometry is connected to. The statistics count an evaluated mesh once however many
 ///   visible objects share it, and skip objects whose `Visibility` is 0, so a geometry counts once if any visible
 ///   model uses it and not at all otherwise. (Modifiers are not evaluated: a skinned mesh counts as authored.)
@@ -70,6 +70,7 @@ struct FBXSceneAnalysis {
         var bounds = BoundsAccumulator()
         var budget = InstanceBoundsBudget()
         var skippedPolygons = 0
+        var duplicatePolygons = 0
         var openPolygonCorners = 0
         for (key, geometry) in geometries.sorted(by: { $0.key < $1.key }) {
             let visibleModels = (links.modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
@@ -77,12 +78,13 @@ struct FBXSceneAnalysis {
             let positions = try geometry.child("Vertices")?.property(0).map(arrayValue).map { try decoder.doubles($0) } ?? []
             let vertexCount = positions.count / 3
             let indices = try geometry.child("PolygonVertexIndex")?.property(0).map(arrayValue).map { try decoder.indices($0) } ?? []
-            let polygons = Self.countPolygons(indices, vertexCount: vertexCount)
+            let polygons = FBXPolygons.forEachKept(indices, vertexCount: vertexCount)
             report.meshCount += 1
             report.vertexCount += vertexCount
             report.polygonCount = (report.polygonCount ?? 0) + polygons.kept
             report.triangleCount += polygons.triangles
-            skippedPolygons += polygons.skipped
+            skippedPolygons += polygons.invalid
+            duplicatePolygons += polygons.duplicates
             openPolygonCorners += polygons.openCorners
 
             let forEachPosition = { (body: (SIMD3<Double>) -> Void) in
@@ -112,6 +114,9 @@ struct FBXSceneAnalysis {
         if skippedPolygons > 0 {
             report.warnings.append("\(skippedPolygons) polygons with fewer than three distinct, valid corners were left out, as Blender's importer does.")
         }
+        if duplicatePolygons > 0 {
+            report.warnings.append("\(duplicatePolygons) polygons repeating the vertices of another polygon were left out, as Blender's importer does.")
+        }
         if openPolygonCorners > 0 {
             report.warnings.append("\(openPolygonCorners) trailing polygon corners were not closed by a negative index and were ignored.")
         }
@@ -134,43 +139,6 @@ struct FBXSceneAnalysis {
         guard let model = types.first(where: { $0.property(0)?.stringValue == "Model" }),
               let template = model.children("PropertyTemplate").first else { return [:] }
         return template.propertyTable()
-    }
-
-    struct PolygonCounts {
-        var kept = 0
-        var triangles = 0
-        var skipped = 0
-        var openCorners = 0
-    }
-
-    /// Splits `PolygonVertexIndex` at its negative (`-i-1`) entries and keeps what `Mesh.validate()` keeps.
-    static func countPolygons(_ indices: [Int32], vertexCount: Int) -> PolygonCounts {
-        var counts = PolygonCounts()
-        var start = 0
-        var seen = Set<Int32>()
-        for (position, raw) in indices.enumerated() where raw < 0 {
-            let corners = position - start + 1
-            var valid = corners >= 3
-            if valid {
-                seen.removeAll(keepingCapacity: true)
-                for corner in start...position {
-                    let vertex = indices[corner] < 0 ? ~indices[corner] : indices[corner]
-                    if Int(vertex) >= vertexCount || !seen.insert(vertex).inserted {
-                        valid = false
-                        break
-                    }
-                }
-            }
-            if valid {
-                counts.kept += 1
-                counts.triangles += corners - 2
-            } else {
-                counts.skipped += 1
-            }
-            start = position + 1
-        }
-        counts.openCorners = indices.count - start
-        return counts
     }
 
     /// The file's units (`UnitScaleFactor`, centimetres per unit, 1 when absent) to Blender's metres.

@@ -8,6 +8,7 @@ import Testing
     static let names = [
         "cube.fbx", "suzanne.fbx", "ngon.fbx", "rigged.fbx", "multimaterial.fbx",
         "cube-ascii.fbx", "rigged-ascii.fbx", "suzanne-7500.fbx",
+        "instanced.fbx", "invalid-polygons.fbx", "invalid-polygons-ascii.fbx",
     ]
 
     @Test(arguments: names)
