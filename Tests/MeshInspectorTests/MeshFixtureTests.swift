@@ -115,14 +115,16 @@ struct MeshFixtureTests {
         #expect(bundled.textureCount == 2)
     }
 
-    @Test("a glTF whose .bin was not uploaded falls back to declared counts with a warning")
+    @Test("a lone glTF whose .bin was not uploaded fails, saying what to upload")
     func gltfWithoutBuffer() throws {
         let archive = try MeshFixtures.data("bundles/textured_gltf.zip")
         let bundle = try ZipBundle(archive, limits: .standard)
         let scene = try bundle.contents(of: bundle.scenePath)
-        let report = try GLTFReader.inspectJSON(scene, resources: .none, limits: .standard)
-        #expect(report.vertexCount == 24)
-        #expect(report.triangleCount == 12)
-        #expect(report.warnings.contains { $0.contains("textured.bin") })
+        let error = try #require(throws: MeshInspectionError.self) {
+            try GLTFReader.inspectJSON(scene, resources: .none, limits: .standard)
+        }
+        #expect(error.kind == .unsupported)
+        #expect(error.reason.contains("\"textured.bin\""))
+        #expect(error.reason.contains("ZIP"))
     }
 }

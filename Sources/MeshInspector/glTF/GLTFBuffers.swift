@@ -85,6 +85,8 @@ struct GLTFBufferStore {
             inflatedBytes += decoded.count
             return .available(ByteRegion(storage: Data(decoded), range: 0..<decoded.count))
         }
+        // A lone upload has no files beside it: fail as the counts do (see `LoneGLTFFiles`), not from declarations.
+        if !resources.isBundle { try LoneGLTFFiles.requireBuffers(document: document, json: json) }
         let reference = try json.withBytes { try JSONScanner.string(uri, in: $0) }
         guard let path = URIDecoding.percentDecoded(reference) else {
             throw GLTFDocument.malformed("buffer \(index)'s uri has a malformed %-escape")
@@ -144,6 +146,68 @@ struct GLTFBufferStore {
 
     struct UnavailableData: Error {
         var reason: String
+    }
+}
+
+/// What a lone `.gltf` upload (no zip around it) is missing: the files its buffers and images name by path.
+///
+/// Blender cannot import a `.gltf` without its buffer files, so a lone upload whose buffers are not `data:` URIs
+/// fails with a reason telling the creator what to upload instead; the counts and the preview both refuse it here
+/// rather than counting from the accessors' declarations. Missing images only cost the textures, so they are a
+/// warning.
+enum LoneGLTFFiles {
+    /// Throws `.unsupported` when a buffer lives in a file beside the `.gltf`.
+    static func requireBuffers(document: GLTFDocument, json: ByteRegion) throws {
+        let buffers = try json.withBytes { bytes in
+            try document.buffers.compactMap { try $0.uri.flatMap { try externalPath($0, in: bytes) } }
+        }
+        guard !buffers.isEmpty else { return }
+        let images = imagePaths(json: json)
+        throw MeshInspectionError(.unsupported, "The .gltf refers to \(list(buffers + images)), which \(buffers.count + images.count == 1 ? "was" : "were") not uploaded. Upload a ZIP holding the .gltf with its .bin and texture files, or a single .glb file.")
+    }
+
+    /// A warning naming the image files a lone `.gltf` refers to, or nil when every image is embedded.
+    static func missingImagesWarning(json: ByteRegion) -> String? {
+        let images = imagePaths(json: json)
+        guard !images.isEmpty else { return nil }
+        return "The .gltf refers to \(list(images)), which \(images.count == 1 ? "was" : "were") not uploaded, so textures are counted from the file but not checked. Upload a ZIP holding the .gltf with its textures, or a .glb, to include them."
+    }
+
+    /// Paths of the images given by `uri` other than `data:` (an image in a bufferView has no uri).
+    /// Best effort, for a message: empty when the document cannot be read again.
+    private static func imagePaths(json: ByteRegion) -> [String] {
+        (try? json.withBytes { bytes -> [String] in
+            // Only reached for a lone .gltf, once: the document, already checked, is parsed again for its images.
+            let root = try JSONScanner.parse(bytes, maxDepth: InspectionLimits.standard.maxDepth)
+            var paths: [String] = []
+            for image in root["images"]?.arrayValue ?? [] {
+                if let uri = image["uri"]?.textValue, let path = try externalPath(uri, in: bytes),
+                   !paths.contains(path) {
+                    paths.append(path)
+                }
+            }
+            return paths
+        }) ?? []
+    }
+
+    /// The decoded path of a uri naming a file; nil for a `data:` URI, recognised in place so an embedded buffer's
+    /// payload is never copied into a string.
+    private static func externalPath(_ uri: JSONText, in bytes: UnsafeRawBufferPointer) throws -> String? {
+        guard uri.start >= 0, uri.start <= uri.end, uri.end <= bytes.count else {
+            throw MeshInspectionError(.malformed, "A JSON string lies outside its document.")
+        }
+        guard !URIDecoding.isDataURI(UnsafeRawBufferPointer(rebasing: bytes[uri.start..<uri.end])) else { return nil }
+        let text = try JSONScanner.string(uri, in: bytes)
+        return URIDecoding.percentDecoded(text) ?? text
+    }
+
+    /// `"a.bin"`, `"a.bin" and "b.png"`, `"a.bin", "b.png" and 3 more files`.
+    private static func list(_ names: [String]) -> String {
+        let quoted = names.prefix(3).map { "\"\($0)\"" }
+        let rest = names.count - quoted.count
+        if rest > 0 { return quoted.joined(separator: ", ") + " and \(rest) more file\(rest == 1 ? "" : "s")" }
+        if quoted.count == 1 { return quoted[0] }
+        return quoted.dropLast().joined(separator: ", ") + " and " + quoted[quoted.count - 1]
     }
 }
 

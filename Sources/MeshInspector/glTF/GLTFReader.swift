@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads glTF 2.0 files (`.glb` containers and `.gltf` JSON with embedded or bundled buffers).
+/// Reads glTF 2.0 files (`.glb` containers and `.gltf` JSON with embedded or bundled buffers). A lone `.gltf` whose
+/// buffers are separate files fails with a reason saying what to upload (`LoneGLTFFiles`).
 ///
 /// It reads the JSON and the index buffers, nothing else: vertex data is never touched unless a POSITION accessor
 /// lacks the min/max the specification requires. Counts follow Blender 3.4's importer with default options
@@ -78,6 +79,10 @@ enum GLTFReader {
                 document: document, json: json, binaryChunk: binary, resources: resources, limits: limits),
             limits: limits)
         var report = MeshReport(format: format, formatVersion: document.version)
+        if format == .gltf, !resources.isBundle {
+            try LoneGLTFFiles.requireBuffers(document: document, json: json)
+            if let warning = LoneGLTFFiles.missingImagesWarning(json: json) { counter.warnings.add(warning) }
+        }
 
         for name in document.extensionsRequired where !understoodExtensions.contains(name) {
             counter.warnings.add("The file requires the extension \(name), which Blender 3.4 cannot import.")
