@@ -6,6 +6,7 @@ Run with plain Python 3 from the repository root (Blender 3.4 on PATH; its glTF 
 python3-numpy):
 
     python3 scripts/make-mesh-fixtures.py
+    python3 scripts/make-mesh-fixtures.py obj-edge-cases   # only the OBJ edge cases (obj/edge-*.obj)
 
 One headless Blender builds the scenes and exports them with Blender's own exporters (default options). Other
 fixtures are written by this script directly, as a tool other than Blender would (non-indexed primitives, strips
@@ -365,9 +366,12 @@ def blender_build(out, work):
 def blender_measure(path):
     """Imports one fixture into an empty scene with default options and reports Blender's own numbers."""
     import bpy
-    import numpy
-    if not hasattr(numpy, "bool"):
-        numpy.bool = bool  # Blender 3.4's glTF importer still uses this alias, gone since numpy 1.24
+    try:
+        import numpy
+        if not hasattr(numpy, "bool"):
+            numpy.bool = bool  # Blender 3.4's glTF importer still uses this alias, gone since numpy 1.24
+    except ImportError:
+        pass  # only the glTF importer needs numpy; the OBJ edge cases can be measured without it
     bpy.ops.wm.read_factory_settings(use_empty=True)
     extracted = None
     if path.endswith(".zip"):
@@ -422,6 +426,73 @@ def blender_measure(path):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# OBJ edge cases: faces Blender 3.4's importer rebuilds or drops (run alone with `obj-edge-cases`)
+# ---------------------------------------------------------------------------------------------------------------
+
+# A unit square (1-4), a second square beside it (5-6 with 2-3), a point inside (7), one far away (8) and a square
+# below-left sharing vertex 1 (9-11).
+EDGE_VERTICES = """v 0 0 0
+v 1 0 0
+v 1 1 0
+v 0 1 0
+v 2 0 0
+v 2 1 0
+v 0.5 0.5 0
+v 3 3 0
+v -1 0 0
+v -1 -1 0
+v 0 -1 0
+"""
+
+EDGE_CASE_OBJS = {
+    # One quad gone round two and three times.
+    "edge-repeat-quad.obj": "f 1 2 3 4 1 2 3 4\nf 2 5 6 3 2 5 6 3 2 5 6 3\n",
+    # Repeats next to each other and a closing corner equal to the first vanish.
+    "edge-repeat-adjacent.obj": "f 1 2 2 3\nf 2 5 6 2\n",
+    # Two loops meeting at one vertex, and a loop then its reverse.
+    "edge-repeat-figure-eight.obj": "f 1 2 3 4 1 9 10 11\no Reverse\nf 2 5 6 3 2 3 6 5\n",
+    # No area: a spur, a path walked back, collinear corners, two distinct corners, a square seen edge-on.
+    "edge-repeat-no-area.obj": "f 1 2 3 2\nf 5 6 3 3 6 5\nf 9 1 2 9 1 2\nf 8 7 8\n"
+                               "v 0 5 0\nv 1 5 0\nv 1 5 1\nv 0 5 1\nf 12 13 14 15 12 15 14 13\n",
+    "edge-short-faces.obj": "f 1 2 3\nf 5 6\nf 8\n",
+    # Duplicates stay while no face is dropped...
+    "edge-duplicates-kept.obj": "f 1 2 3\nf 1 2 3\nf 3 2 1\nf 1 2 3 4\nf 1 2 3 4 1 2 3 4\n",
+    # ...but a dropped face makes Blender validate the mesh, which keeps one face per vertex set.
+    "edge-duplicates-validated.obj": "f 1 2 3 4\nf 2 1 4 3\nf 1 2 3 4 1 2 3 4\nf 1 2 99\n"
+                                     "o Other\nf 5 6 3\nf 5 6 3\n",
+    # Faces dropped at their first bad corner; the corners read before still bring their vertices.
+    "edge-bad-vertex-indices.obj": "f 1 2 99\nf 99 5 6\nf 3 99 8\nf 0 4 3\nf -1 -2 -30\nf 1 a 2\n"
+                                   "f 9 10 11 # comment\nf 2 5 6x\nf 1 2 20\nv 5 5 5\nf -1 -2 -3\n",
+    "edge-bad-uv-normal.obj": "vt 0 0\nvn 0 0 1\nf 1/1 2/1 3/1\nf 5/1 6/2 3/1\nf 9//1 10//2 11//1\nf 4/-1/-1 1/-1/-1 7/-1/-1\n"
+                              "f 8/-2 2/1 3/1\n",
+    "edge-normals-absent.obj": "f 1//7 2//7 3//7\nf 4/1 1 3\n",
+    # `o` splits only after a kept face or a line: A (a dropped face) becomes B.
+    "edge-object-split.obj": "o A\nf 1 99\no B\nf 1 2 3\no C\nf 5 6\no D\nf 5 6 3\no E\nl 9 10 11\n",
+}
+
+
+def write_obj_edge_cases(directory):
+    for name, faces in EDGE_CASE_OBJS.items():
+        write(os.path.join(directory, name), (EDGE_VERTICES + faces).encode())
+
+
+def obj_edge_cases_only():
+    """Rewrites and re-measures only the OBJ edge cases, keeping the other entries of expected.json."""
+    directory = os.path.join(FIXTURES, "obj")
+    write_obj_edge_cases(directory)
+    path = os.path.join(FIXTURES, "expected.json")
+    with open(path) as f:
+        expected = json.load(f)
+    for name in sorted(EDGE_CASE_OBJS):
+        results = run_blender("measure", os.path.join(directory, name))
+        expected["obj/" + name] = json.loads(results[-1][len("FIXTURE-RESULT "):])
+        print("obj/" + name, expected["obj/" + name]["blenderStatistics"])
+    with open(path, "w") as f:
+        json.dump(expected, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Driver (plain Python)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -451,6 +522,7 @@ def main():
         write(os.path.join(FIXTURES, "gltf", "shared_quad_skinned.gltf"), shared_quad_gltf(skinned=True))
         write(os.path.join(FIXTURES, "gltf", "shared_quad_morph.gltf"), shared_quad_gltf(morph=True))
         write(os.path.join(FIXTURES, "obj", "handmade.obj"), HANDMADE_OBJ)
+        write_obj_edge_cases(os.path.join(FIXTURES, "obj"))
         handmade_bundle = os.path.join(work, "handmade_obj")
         os.makedirs(handmade_bundle)
         write(os.path.join(handmade_bundle, "handmade.obj"), HANDMADE_OBJ)
@@ -486,5 +558,7 @@ if __name__ == "__main__":
             blender_build(arguments[1], arguments[2])
         else:
             blender_measure(arguments[1])
+    elif sys.argv[1:] == ["obj-edge-cases"]:
+        obj_edge_cases_only()
     else:
         main()

@@ -1,7 +1,8 @@
 import Foundation
 
-/// World-space triangles of an OBJ file, from the same single pass the counts make (`OBJScan`), which hands each
-/// face's corners over as it reads them.
+/// World-space triangles of an OBJ file, from the same pass the counts make (`OBJScan`), which hands over each
+/// polygon Blender's importer builds (faces with repeated vertices rebuilt, dropped and duplicate faces left out)
+/// as it reads them.
 ///
 /// OBJ has no transforms: vertices are already in the scene's space, Y up by the convention every exporter follows.
 /// Faces are split into fans from their first corner, which draws convex polygons exactly and most concave ones
@@ -9,11 +10,13 @@ import Foundation
 /// itself as it goes (see `TriangleSubset`); corners are kept as vertex indices, resolved once the scan is done.
 enum OBJGeometry {
     static func extract(_ data: Data, limits: InspectionLimits, maxTriangles: Int) throws -> PreviewGeometry {
-        let faces = FaceFans(budget: maxTriangles)
-        var scan = OBJScan(limits: limits)
-        scan.faceSink = { corners in faces.add(corners) }
-        try data.withUnsafeBytes { try scan.run($0) }
-        scan.faceSink = nil
+        var faces = FaceFans(budget: maxTriangles)
+        let scan = try OBJReader.scan(data, limits: limits) {
+            // A second pass (see `OBJReader.scan`) starts the picture over.
+            let pass = FaceFans(budget: maxTriangles)
+            faces = pass
+            return { corners in pass.add(corners) }
+        }
 
         let coordinates = scan.coordinates
         var positions: [Float] = []
@@ -22,7 +25,7 @@ enum OBJGeometry {
             coordinates.withUnsafeBufferPointer { xyz in
                 var corner = 0
                 while corner + 2 < corners.count {
-                    // The scan refused any reference to a vertex not yet defined, so every index is in range.
+                    // The scan drops any face referring to a vertex not yet defined, so every index is in range.
                     func point(_ vertex: UInt32) -> SIMD3<Float> {
                         let base = Int(vertex) * 3
                         return SIMD3(xyz[base], xyz[base + 1], xyz[base + 2])

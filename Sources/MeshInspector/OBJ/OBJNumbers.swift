@@ -82,32 +82,3 @@ enum OBJNumbers {
         return negative ? -value : value
     }
 }
-
-/// Polygon checks for OBJ faces that repeat a vertex.
-enum FaceLoops {
-    /// Corner counts of the valid polygons a face with repeated vertices approximately becomes: repeats next to
-    /// each other collapse, and a vertex met again closes the loop since its first visit. Loops under 3 corners
-    /// vanish.
-    static func simpleLoops(_ corners: [UInt32]) -> [Int] {
-        var collapsed: [UInt32] = []
-        collapsed.reserveCapacity(corners.count)
-        for corner in corners where collapsed.last != corner { collapsed.append(corner) }
-        while collapsed.count > 1, collapsed.first == collapsed.last { collapsed.removeLast() }
-
-        var loops: [Int] = []
-        var path: [UInt32] = []
-        var positionOnPath: [UInt32: Int] = [:]
-        for corner in collapsed {
-            if let start = positionOnPath[corner] {
-                if path.count - start >= 3 { loops.append(path.count - start) }
-                for removed in path[(start + 1)...] { positionOnPath[removed] = nil }
-                path.removeSubrange((start + 1)...)
-            } else {
-                positionOnPath[corner] = path.count
-                path.append(corner)
-            }
-        }
-        if path.count >= 3 { loops.append(path.count) }
-        return loops
-    }
-}

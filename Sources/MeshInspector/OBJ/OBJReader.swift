@@ -1,18 +1,20 @@
 import Foundation
 
 /// Reads Wavefront OBJ text, counting as Blender 3.4's OBJ importer (File > Import > Wavefront (.obj), the C++
-/// importer, default options) builds the scene. Verified rules:
-/// - `o` starts a new object only once the current one has faces or lines; `g` never splits (vertex groups are
-///   off by default).
+/// importer, default options) builds the scene. Rules, each checked against Blender 3.4.1:
+/// - `o` starts a new object only once the current one has faces or lines (a dropped face does not count); `g`
+///   never splits (vertex groups are off by default).
 /// - An object's vertices are the distinct vertices its faces and lines use, so unused `v` statements vanish and a
 ///   vertex shared by two objects counts in both. If no object uses any vertex, the last object gets them all (a
 ///   point cloud). Objects without vertices are not created.
-/// - A face with fewer than 3 corners makes no polygon (its vertices still count); a polygon of n corners makes
-///   n − 2 triangles. Blender 3.4 only reads the first two vertices of an `l` statement.
-/// - A face that repeats a vertex is re-triangulated by Blender from its 2D shape; here consecutive repeats are
-///   dropped and the rest split into simple loops at the repeated vertex, which matches Blender whenever those loops
-///   enclose an area. Such faces are rare outside broken files.
-/// - A face referring to a vertex that does not exist (yet) fails the file, where Blender would drop the face.
+/// - A face is dropped at its first corner whose vertex, texture coordinate or normal index is out of range
+///   (normals only when the file has some; negative indices count back from the last one defined, and `0` is out
+///   of range), or which has text glued after it, `#` included. The vertices of the corners read before still count,
+///   and the object's mesh is then validated, which drops faces over the same vertices as an earlier one.
+/// - A face with fewer than 3 corners is removed (its vertices still count) and a face that repeats a vertex is
+///   rebuilt as `OBJFaceRepair` describes, except those Blender 3.4.1's clean-up skips (`OBJFaceCleanup`); a
+///   polygon of n corners makes n − 2 triangles. Duplicate faces stay when nothing was dropped.
+/// - An `l` statement adds its first two indices as vertices, whatever they are (see `OBJScan.polyline`).
 /// - Materials are the distinct `usemtl` names; textures the distinct image files the used materials' MTL entries
 ///   name in the map slots Blender reads (see `MTLReader`).
 /// - OBJ has no unit: the bounding box spans the vertices Blender keeps, in file units and the file's own axes,
@@ -21,12 +23,31 @@ enum OBJReader {
     /// Most corners one face statement may have; well past any real n-gon, it bounds the scratch memory per face.
     static let maxFaceCorners = 1 << 20
 
-    static func inspect(_ data: Data, resources: SceneResources, limits: InspectionLimits) throws -> MeshReport {
+    /// Scans the text, and scans it again when an object had a face dropped: Blender validates those objects'
+    /// meshes, and only a pass that knows them from their first line can leave their duplicate faces out.
+    /// `makeFaceSink` gives the `faceSink` of each pass; the returned scan's faces are the ones to use.
+    static func scan(
+        _ data: Data, limits: InspectionLimits,
+        makeFaceSink: () -> ((UnsafeBufferPointer<UInt32>) -> Void)? = { nil }
+    ) throws -> OBJScan {
         var scan = OBJScan(limits: limits)
+        scan.faceSink = makeFaceSink()
         try data.withUnsafeBytes { try scan.run($0) }
+        scan.finish()
+        guard !scan.objectsWithDroppedFaces.isEmpty else { return scan }
+        var validated = OBJScan(limits: limits)
+        validated.objectsToValidate = scan.objectsWithDroppedFaces
+        validated.faceSink = makeFaceSink()
+        try data.withUnsafeBytes { try validated.run($0) }
+        validated.finish()
+        return validated
+    }
+
+    static func inspect(_ data: Data, resources: SceneResources, limits: InspectionLimits) throws -> MeshReport {
+        let scan = try scan(data, limits: limits)
         var report = MeshReport(format: .obj)
         var warnings = Warnings()
-        let objects = scan.finish()
+        let objects = scan.totals
         report.vertexCount = objects.vertices
         report.meshCount = objects.meshes
         report.triangleCount = scan.triangles
@@ -37,8 +58,18 @@ enum OBJReader {
             report.boundingBox = BoundingBox(min: low, max: high)
             warnings.add("OBJ files carry no unit: the bounding box is in file units, which Blender reads as metres.")
         }
+        if scan.droppedFaces > 0 {
+            warnings.add("\(scan.droppedFaces) face(s) refer to a vertex, texture coordinate or normal that does not exist (or carry stray text); Blender leaves them out, and so do these counts.")
+        }
+        if scan.duplicateFaces > 0 {
+            warnings.add("\(scan.duplicateFaces) duplicate face(s) were left out, as Blender's mesh validation does after dropping a broken face.")
+        }
+        if scan.facesKeptAsWritten > 0 {
+            warnings.add("\(scan.facesKeptAsWritten) face(s) repeat a vertex or have under 3 corners and are counted as written, as Blender 3.4's importer leaves them.")
+        }
         if scan.approximatedFaces > 0 {
-            warnings.add("\(scan.approximatedFaces) face(s) repeat a vertex; Blender re-triangulates those by shape, so its counts may differ slightly.")
+            report.isApproximate = true
+            warnings.add("\(scan.approximatedFaces) face(s) repeat a vertex in a way that overlaps or crosses itself; Blender re-cuts those by shape, so its counts may differ slightly.")
         }
 
         var library = MTLLibrary()
@@ -66,6 +97,25 @@ struct OBJScan {
     private(set) var materialLibraries: [String] = []
 
     private var definedVertices = 0
+    private var definedUVs = 0
+    private var definedNormals = 0
+    /// Faces Blender drops for an index out of range, and the objects holding them: Blender validates those
+    /// objects' meshes, which removes duplicate faces. A first pass finds them; `objectsToValidate` hands them to a
+    /// second pass, which drops the duplicates (`validatedPolygons`) as it counts.
+    private(set) var droppedFaces = 0
+    private(set) var objectsWithDroppedFaces = Set<UInt32>()
+    var objectsToValidate = Set<UInt32>() {
+        didSet { validatesObject = objectsToValidate.contains(object) }
+    }
+    private(set) var duplicateFaces = 0
+    private var validatesObject = false
+    private var validatedPolygons = PolygonVertexSets()
+    /// Faces of the current object so far, and those Blender's clean-up will look at.
+    private var objectFaces = 0
+    private var cleanup = OBJFaceCleanup()
+    private(set) var facesKeptAsWritten = 0
+    /// Out-of-range indices `l` statements made vertices of the current object.
+    private var phantomVertices = Set<Int>()
     /// For each vertex, the object that last used it (0: none), so each object counts a vertex once.
     private var lastUser: [UInt32] = []
     /// For each vertex, the face statement that last used it, to spot faces repeating a vertex in linear time.
@@ -144,20 +194,28 @@ struct OBJScan {
         return bounds
     }
 
-    /// Closes the last object and applies Blender's point-cloud rule.
-    mutating func finish() -> (vertices: Int, meshes: Int) {
+    /// Closes the last object (settling its faces' clean-up, so a `faceSink` must still be set) and applies
+    /// Blender's point-cloud rule. Called once, after `run`.
+    mutating func finish() {
         closeObject()
-        if finishedVertices == 0, definedVertices > 0 { return (definedVertices, 1) }
-        return (finishedVertices, finishedMeshes)
+        totals = finishedVertices == 0 && definedVertices > 0
+            ? (definedVertices, 1) : (finishedVertices, finishedMeshes)
     }
 
+    /// Vertices and mesh objects of the scene, once `finish` has run.
+    private(set) var totals: (vertices: Int, meshes: Int) = (0, 0)
+
     private mutating func closeObject() {
+        settleCleanup()
+        objectFaces = 0
         if objectVertices > 0 {
             finishedVertices += objectVertices
             finishedMeshes += 1
         }
         objectVertices = 0
         objectHasElements = false
+        phantomVertices.removeAll()
+        validatedPolygons = PolygonVertexSets()
     }
 
     private static func lineEnd(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
@@ -191,6 +249,9 @@ struct OBJScan {
         switch first {
         case UInt8(ascii: "v") where Self.isBlank(second):
             try vertex(line, from: position + 2, count: count)
+        case UInt8(ascii: "v") where count - position >= 3 && Self.isBlank(line[position + 2]):
+            // Texture coordinates and normals are only counted: Blender checks face corners against them.
+            if second == UInt8(ascii: "t") { definedUVs += 1 } else if second == UInt8(ascii: "n") { definedNormals += 1 }
         case UInt8(ascii: "f") where Self.isBlank(second):
             try face(line, from: position + 2, count: count)
         case UInt8(ascii: "l") where Self.isBlank(second):
@@ -199,6 +260,7 @@ struct OBJScan {
             if objectHasElements {
                 closeObject()
                 object += 1
+                validatesObject = objectsToValidate.contains(object)
             }
         case UInt8(ascii: "u"):
             if let name = Self.argument(of: "usemtl", line, from: position, count: count) {
@@ -252,20 +314,33 @@ struct OBJScan {
         lastFace.append(0)
     }
 
-    /// Reads a vertex reference (`v`, `v/vt`, `v//vn`, `v/vt/vn`, negative = relative) into a 0-based index.
-    private func reference(_ line: UnsafePointer<UInt8>, _ position: inout Int, _ count: Int) throws -> Int {
-        let value = OBJNumbers.integer(line, &position, count)
-        while position < count, !Self.isBlank(line[position]) { position += 1 }
-        guard let value else {
-            throw MeshInspectionError(.malformed, "Line \(lineNumber): a vertex reference is not a number.")
-        }
+    /// Reads one face corner (`v`, `v/vt`, `v//vn`, `v/vt/vn`; negative = relative) as Blender 3.4 does, returning
+    /// its 0-based vertex, or nil where Blender drops the face: a vertex, uv or normal index out of range (normals
+    /// only when the file has some), or anything glued after the corner (Blender reads it as an unreadable next
+    /// corner; a `#` starts no comment inside a face). The vertex joins the object before its uv and normal are
+    /// checked, as in Blender.
+    private mutating func corner(_ line: UnsafePointer<UInt8>, _ position: inout Int, _ count: Int) -> UInt32? {
+        guard let value = OBJNumbers.integer(line, &position, count) else { return nil }
         let index = value < 0 ? definedVertices + value : value - 1
-        guard index >= 0, index < definedVertices else {
-            throw MeshInspectionError(
-                .malformed,
-                "Line \(lineNumber): a face or line refers to vertex \(value), but only \(definedVertices) vertices are defined before it.")
+        guard index >= 0, index < definedVertices else { return nil }
+        use(index)
+        if position < count, line[position] == UInt8(ascii: "/") {
+            position += 1
+            if position < count, line[position] != UInt8(ascii: "/"),
+               let uv = OBJNumbers.integer(line, &position, count) {
+                let uvIndex = uv < 0 ? definedUVs + uv : uv - 1
+                guard uvIndex >= 0, uvIndex < definedUVs else { return nil }
+            }
+            if position < count, line[position] == UInt8(ascii: "/") {
+                position += 1
+                if let normal = OBJNumbers.integer(line, &position, count), definedNormals > 0 {
+                    let normalIndex = normal < 0 ? definedNormals + normal : normal - 1
+                    guard normalIndex >= 0, normalIndex < definedNormals else { return nil }
+                }
+            }
         }
-        return index
+        guard position >= count || Self.isBlank(line[position]) else { return nil }
+        return UInt32(truncatingIfNeeded: index)
     }
 
     @inline(__always)
@@ -281,15 +356,23 @@ struct OBJScan {
         var position = start
         while true {
             while position < count, Self.isBlank(line[position]) { position += 1 }
-            guard position < count, line[position] != UInt8(ascii: "#") else { break }
+            guard position < count else { break }
             guard corners.count < OBJReader.maxFaceCorners else {
                 throw MeshInspectionError(
                     .limitExceeded, "Line \(lineNumber): a face has more than \(OBJReader.maxFaceCorners) corners.")
             }
-            corners.append(UInt32(truncatingIfNeeded: try reference(line, &position, count)))
+            guard let vertex = corner(line, &position, count) else {
+                // Blender drops the face but keeps the vertices of the corners read before, and then validates the
+                // object's mesh, which drops duplicate faces (see `OBJReader`).
+                droppedFaces += 1
+                objectsWithDroppedFaces.insert(object)
+                return
+            }
+            corners.append(vertex)
         }
-        guard !corners.isEmpty else { return }
         objectHasElements = true
+        let facePosition = objectFaces
+        objectFaces += 1
         faceNumber &+= 1
         if faceNumber == 0 {
             // After 2^32 faces the stamps would repeat; start them over.
@@ -299,34 +382,77 @@ struct OBJScan {
         var repeatsVertex = false
         for corner in corners {
             let index = Int(corner)
-            use(index)
             if lastFace[index] == faceNumber { repeatsVertex = true }
             lastFace[index] = faceNumber
         }
-        guard corners.count >= 3 else { return }
-        if let faceSink { corners.withUnsafeBufferPointer(faceSink) }
-        if repeatsVertex {
-            approximatedFaces += 1
-            for loop in FaceLoops.simpleLoops(corners) {
-                polygons += 1
-                triangles += loop - 2
-            }
-        } else {
-            polygons += 1
-            triangles += corners.count - 2
+        guard corners.count < 3 || repeatsVertex else {
+            emit(corners)
+            return
         }
+        // Its fate depends on the faces after it (see `OBJFaceCleanup`): settled when the object closes.
+        try cleanup.record(position: facePosition, corners: corners, limits: limits)
     }
 
+    /// Replays Blender's clean-up of the closing object's faces and counts what it leaves.
+    private mutating func settleCleanup() {
+        guard !cleanup.isEmpty else { return }
+        var repairs: [Int: OBJFaceRepair.Repair] = [:]
+        let fates = coordinates.withUnsafeBufferPointer { xyz in
+            cleanup.fates(faceCount: objectFaces) { face in
+                let repair = OBJFaceRepair.repair(Array(cleanup.corners(of: face)), coordinates: xyz)
+                repairs[face.position] = repair
+                return repair.loops.count
+            }
+        }
+        for (face, fate) in zip(cleanup.faces, fates) {
+            switch fate {
+            case .removed:
+                break
+            case .repaired:
+                guard let repair = repairs[face.position] else { continue }
+                if !repair.isExact { approximatedFaces += 1 }
+                for loop in repair.loops { emit(loop) }
+            case .keptAsWritten:
+                // The validation that follows a dropped face removes it after all.
+                guard !validatesObject else { continue }
+                facesKeptAsWritten += 1
+                polygons += 1
+                triangles += face.count - 2
+                if face.count >= 3, let faceSink { Array(cleanup.corners(of: face)).withUnsafeBufferPointer(faceSink) }
+            }
+        }
+        cleanup = OBJFaceCleanup()
+    }
+
+    /// Counts one polygon of the mesh Blender builds, unless the object is validated and has it already.
+    private mutating func emit(_ polygon: [UInt32]) {
+        if validatesObject {
+            guard validatedPolygons.insert(sorted: polygon.sorted()) else {
+                duplicateFaces += 1
+                return
+            }
+        }
+        polygons += 1
+        triangles += polygon.count - 2
+        if let faceSink { polygon.withUnsafeBufferPointer(faceSink) }
+    }
+
+    /// Blender 3.4 reads two vertex indices per `l` statement, whatever follows, and keeps both even when they are not
+    /// vertices: a missing or unreadable one reads as -1, the last vertex defined so far.
     private mutating func polyline(_ line: UnsafePointer<UInt8>, from start: Int, count: Int) throws {
         var position = start
-        var used = 0
-        while used < 2 {
+        for _ in 0..<2 {
             while position < count, Self.isBlank(line[position]) { position += 1 }
-            guard position < count, line[position] != UInt8(ascii: "#") else { break }
-            use(try reference(line, &position, count))
-            used += 1
+            let value = OBJNumbers.integer(line, &position, count) ?? -1
+            let index = value < 0 ? definedVertices + value : value - 1
+            if index >= 0, index < definedVertices {
+                use(index)
+            } else if phantomVertices.insert(index).inserted {
+                // Blender keeps the index as a vertex of the object all the same.
+                objectVertices += 1
+            }
         }
-        if used > 0 { objectHasElements = true }
+        objectHasElements = true
     }
 }
 
