@@ -447,6 +447,10 @@ v 0 -1 0
 EDGE_CASE_OBJS = {
     # One quad gone round two and three times.
     "edge-repeat-quad.obj": "f 1 2 3 4 1 2 3 4\nf 2 5 6 3 2 5 6 3 2 5 6 3\n",
+    # One repeated-vertex face per object, so Blender's clean-up rebuilds every one of them.
+    "edge-repeat-per-object.obj": "o A\nf 2 5 6 3 2 5 6 3 2 5 6 3\no B\nf 1 2 2 3 1\no C\nf 1 2 3 1 10 11\n"
+                                  "o D\nf 1 2 3 4 1 4 3 2\no E\nf 1 2 3 4 1 9 10 11 1 4 3 2\no F\nf 1 2 3 2\n"
+                                  "o G\nf 5 6 3 3 6 5\no H\nf 8 7 8\n",
     # Repeats next to each other and a closing corner equal to the first vanish.
     "edge-repeat-adjacent.obj": "f 1 2 2 3\nf 2 5 6 2\n",
     # Two loops meeting at one vertex, and a loop then its reverse.
@@ -466,6 +470,11 @@ EDGE_CASE_OBJS = {
     "edge-bad-uv-normal.obj": "vt 0 0\nvn 0 0 1\nf 1/1 2/1 3/1\nf 5/1 6/2 3/1\nf 9//1 10//2 11//1\nf 4/-1/-1 1/-1/-1 7/-1/-1\n"
                               "f 8/-2 2/1 3/1\n",
     "edge-normals-absent.obj": "f 1//7 2//7 3//7\nf 4/1 1 3\n",
+    # What other exporters write: groups sharing vertices (one object), smoothing groups, `vp`, relative indices
+    # with texture coordinates and normals, normals defined after the faces that use them, a polyline.
+    "edge-exporter-style.obj": "vt 0 0\nvt 1 0\nvt 1 1\nvn 0 0 1\ng left\ns 1\nf 1/1/1 2/2/1 3/3/1 4/1/1\n"
+                               "g right\ns off\nf -10/-3/-1 -7/-2/-1 -6/-1/-1 -9/-3/-1\nvp 0.5 0.5\n"
+                               "g below\nf 9//2 10//2 11//2\nvn 0 0 -1\nl 7 8 1\n",
     # `o` splits only after a kept face or a line: A (a dropped face) becomes B.
     "edge-object-split.obj": "o A\nf 1 99\no B\nf 1 2 3\no C\nf 5 6\no D\nf 5 6 3\no E\nl 9 10 11\n",
 }
