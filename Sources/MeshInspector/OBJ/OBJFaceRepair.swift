@@ -22,8 +22,15 @@ enum OBJFaceRepair {
     /// Most edge pairs the overlap check tests for one face; a larger face is marked inexact without checking.
     static let maxEdgePairs = 1 << 16
 
-    /// `corners` are 0-based vertex indices, each below `coordinates.count / 3`.
-    static func repair(_ corners: [UInt32], coordinates: UnsafeBufferPointer<Float>) -> Repair {
+    /// Most edge pairs the overlap checks of one file may test (`checkBudget`), so a file of many large repeated
+    /// faces stays linear; past it faces are marked inexact without checking.
+    static let fileEdgePairBudget = 1 << 22
+
+    /// `corners` are 0-based vertex indices, each below `coordinates.count / 3`; `checkBudget` is what is left of
+    /// `fileEdgePairBudget`.
+    static func repair(
+        _ corners: [UInt32], coordinates: UnsafeBufferPointer<Float>, checkBudget: inout Int
+    ) -> Repair {
         guard corners.count >= 3 else { return Repair() }
         let plane = Projection(corners, coordinates)
         var repair = Repair()
@@ -31,6 +38,13 @@ enum OBJFaceRepair {
         for loop in simpleLoops(corners) where seen.insert(canonical(loop)).inserted {
             if plane.enclosesArea(loop) { repair.loops.append(loop) }
         }
+        let edges = repair.loops.reduce(0) { $0 + $1.count }
+        let pairs = edges * edges
+        guard pairs <= maxEdgePairs, pairs <= checkBudget else {
+            repair.isExact = false
+            return repair
+        }
+        checkBudget -= pairs
         repair.isExact = plane.loopsAreDisjoint(repair.loops)
         return repair
     }
@@ -119,14 +133,12 @@ enum OBJFaceRepair {
             return abs(twiceArea) > extent * extent * 1e-9
         }
 
-        /// True when no two edges cross and no loop reaches inside another; false when they do or there are too
-        /// many edges to check.
+        /// True when no two edges cross and no loop reaches inside another. Costs about (edges)² steps.
         func loopsAreDisjoint(_ loops: [[UInt32]]) -> Bool {
             var edges: [(UInt32, UInt32)] = []
             for loop in loops {
                 for (index, vertex) in loop.enumerated() { edges.append((vertex, loop[(index + 1) % loop.count])) }
             }
-            guard edges.count * edges.count <= OBJFaceRepair.maxEdgePairs else { return false }
             for i in edges.indices {
                 for j in (i + 1)..<edges.count {
                     let (a, b) = edges[i]

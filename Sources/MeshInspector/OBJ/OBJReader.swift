@@ -114,6 +114,7 @@ struct OBJScan {
     private var objectFaces = 0
     private var cleanup = OBJFaceCleanup()
     private(set) var facesKeptAsWritten = 0
+    private var overlapCheckBudget = OBJFaceRepair.fileEdgePairBudget
     /// Out-of-range indices `l` statements made vertices of the current object.
     private var phantomVertices = Set<Int>()
     /// For each vertex, the object that last used it (0: none), so each object counts a vertex once.
@@ -397,9 +398,12 @@ struct OBJScan {
     private mutating func settleCleanup() {
         guard !cleanup.isEmpty else { return }
         var repairs: [Int: OBJFaceRepair.Repair] = [:]
+        var budget = overlapCheckBudget
+        defer { overlapCheckBudget = budget }
         let fates = coordinates.withUnsafeBufferPointer { xyz in
             cleanup.fates(faceCount: objectFaces) { face in
-                let repair = OBJFaceRepair.repair(Array(cleanup.corners(of: face)), coordinates: xyz)
+                let repair = OBJFaceRepair.repair(
+                    Array(cleanup.corners(of: face)), coordinates: xyz, checkBudget: &budget)
                 repairs[face.position] = repair
                 return repair.loops.count
             }

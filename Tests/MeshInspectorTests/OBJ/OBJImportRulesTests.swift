@@ -143,6 +143,22 @@ import Testing
         #expect(split.meshCount == 2)
     }
 
+    @Test func manyLargeRepeatedFacesShareOneCheckBudget() throws {
+        // 1,000 faces of 200 corners, each a 100-gon gone round twice: one object each so every one is rebuilt.
+        var text = ""
+        for index in 0..<100 {
+            let angle = Double(index) / 100 * 2 * .pi
+            text += "v \(cos(angle)) \(sin(angle)) 0\n"
+        }
+        let ring = (1...100).map(String.init).joined(separator: " ")
+        for index in 0..<1000 { text += "o F\(index)\nf \(ring) \(ring)\n" }
+        let counted: MeshReport? = try OBJReader.inspect(Data(text.utf8), resources: .none, limits: .standard)
+        #expect(counted?.polygonCount == 1000)
+        #expect(counted?.triangleCount == 1000 * 98)
+        // Past the file's check budget the faces are rebuilt all the same but reported approximate.
+        #expect(counted?.isApproximate == true)
+    }
+
     @Test func faceRepairLoops() {
         #expect(OBJFaceRepair.simpleLoops([0, 1, 2, 3, 0, 1, 2, 3]) == [[0, 1, 2, 3], [0, 1, 2, 3]])
         #expect(OBJFaceRepair.simpleLoops([0, 1, 1, 2, 0]) == [[0, 1, 2]])
