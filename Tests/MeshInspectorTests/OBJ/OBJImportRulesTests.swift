@@ -124,6 +124,19 @@ import Testing
         #expect(try report("f -1 -2 -3\n").vertexCount == 3)
     }
 
+    @Test("line endings, tabs, continuations and empty slots", arguments: [
+        // (text, polygons, triangles) as Blender 3.4.1 imported each.
+        ("v 0 0 0\r\nv 1 0 0\r\nv 1 1 0\r\nv 0 1 0\r\nvt 0 0\r\nvn 0 0 1\r\nf 1/1/1 2/1/1 3/1/1 \r\nf\t1\t3\t4\t\r\n", 2, 2),
+        ("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 \\\n 3 4\nf 1 2 3 4 1 \\\n 2 3 4\n", 2, 4),
+        ("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1// 2// 3//\nf 1/ 3/ 4/\nf +1 +2 +4\n", 3, 3),
+    ])
+    func writingVariants(_ text: String, _ polygons: Int, _ triangles: Int) throws {
+        let counted = try OBJReader.inspect(Data(text.utf8), resources: .none, limits: .standard)
+        #expect(counted.vertexCount == 4)
+        #expect(counted.polygonCount == polygons)
+        #expect(counted.triangleCount == triangles)
+    }
+
     @Test func linesAddTheirFirstTwoIndicesWhateverTheyAre() throws {
         // Blender 3.4.1: `l 1 2 3 4` adds 2 vertices; `l 1 99` 2; `l 1` then `f 1 2 11` 3 (the missing index reads
         // as the last vertex); `l 0 2` then `f 1 2 3` 4 (index 0 becomes a vertex of its own).
