@@ -21,6 +21,18 @@ One headless Blender writes, under .build-fingerprints/ (FINGERPRINT_WORK overri
 
 Then the opt-in test FingerprintMeasurement (Tests/MeshInspectorTests/Fingerprint) fingerprints every file through
 MeshInspector.geometry, in a release build, and prints the report (also written to .build-fingerprints/report.json).
+
+Last run (fingerprint version 1, threshold 0.01; 1,239 files, all readable):
+- copies: 168 of 168 match (worst 0.0034: OBJ 0.0034, FBX 0.0023, GLB and glTF 0.0021, BLEND 0.0018; thinned previews
+  0.0029), all in a neighbouring bucket. Ten more copies are other scenes, not conversions: Blender's importer drops 6
+  of handmade.glb's 44 triangles (0.034), and its exporters change the instanced BLEND fixtures' content (instances
+  dropped, duplicated or realised differently: 2,916 → 2,928 or 2,940, 2,940 → 4,900 triangles); those are listed
+  apart and, but for one at 0.0094, do not match;
+- distinct: 0 of 514,605 pairs match; closest pair 0.0191 (two cubes with random extrusions), then 0.022, 0.024; at
+  0.02 one pair would match, at 0.05, 424;
+- near-duplicates: see ShapeFingerprint.matchThreshold;
+- time, on two cores with a load average of 12: 1,007,616 triangles in 109 ms (best of 5; median 140 ms), a
+  6-triangle scene in 54 ms (the fixed cost of the sampled pairs and triples).
 """
 
 import json

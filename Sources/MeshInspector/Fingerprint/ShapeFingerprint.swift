@@ -63,8 +63,17 @@ public struct ShapeFingerprint: Codable, Sendable, Equatable {
         return total.isNaN ? .infinity : total
     }
 
-    /// Distance at or below which two shapes are taken for the same model. Set from
-    /// `scripts/measure-fingerprints.py` (numbers in its header).
+    /// Distance at or below which two shapes are taken for the same model. From scripts/measure-fingerprints.py
+    /// (Blender 3.4's exports, December 2026): 168 GLB, glTF, OBJ, FBX and BLEND copies of 33 corpus fixtures and
+    /// primitives under random rotations, translations and scales (0.05–20×) lie at most 0.0034 from their
+    /// original, previews of a million-triangle scene thinned to 1M, 250k and 50k triangles at most 0.0029; of the
+    /// 514,605 pairs among 1,015 distinct generated models none is within 0.019. So 0.01: about three times the
+    /// worst copy, half the closest distinct pair.
+    ///
+    /// Near-duplicates: a 2-unit cube bevelled by 0.005 still matches the cube (0.005–0.007); bevelled by 0.02
+    /// (0.016–0.027), stretched by 2 % (0.032), a UV sphere re-tessellated 48×24 instead of 24×12 (0.014) or an
+    /// icosphere instead (0.014), Suzanne subdivided once (0.079) or missing an ear (0.20) do not. Suzanne with every
+    /// vertex jittered by ±0.5 % of its size matches (0.004); by ±2 % it is at 0.015. Mirror images always match.
     public static let matchThreshold: Float = 0.01
 
     /// A coarse key for shortlisting candidates before computing distances: the two proportions and the mean
@@ -92,9 +101,9 @@ public struct ShapeFingerprint: Codable, Sendable, Equatable {
         return keys
     }
 
-    /// Steps per quantised value: a step is 0.0625 of a proportion and 0.016 of the mean radius, several times what
-    /// conversion, re-triangulation and thinning move them (at most 0.003 in the measurement), so a copy is never
-    /// more than one step away.
+    /// Steps per quantised value: a step is 0.0625 of a proportion and 0.016 of the mean radius, far more than
+    /// conversion and re-triangulation move them (at most 0.0001 in the measurement), so a copy is never more than one
+    /// step away. Among the 1,015 measured models, a model's 27 neighbouring keys hold 17 % of the others.
     static let bucketStepCount = 16
 
     private var bucketSteps: (Int, Int, Int) {
