@@ -32,11 +32,12 @@ struct GLTFBufferStore {
     private let document: GLTFDocument
     private let binaryChunk: ByteRegion?
     private let resources: SceneResources
-    private let limits: InspectionLimits
+    let limits: InspectionLimits
     /// The JSON text the document was parsed from, where buffer URIs are read in place.
     private let json: ByteRegion
     private var loaded: [Int: Availability] = [:]
     private var inflatedBytes = 0
+    private var decodedViews: [Int: ByteRegion] = [:]
 
     init(
         document: GLTFDocument, json: ByteRegion, binaryChunk: ByteRegion?, resources: SceneResources,
@@ -116,9 +117,6 @@ struct GLTFBufferStore {
             throw GLTFDocument.malformed("accessor \(index) refers to bufferView \(viewIndex), which does not exist")
         }
         let view = document.bufferViews[viewIndex]
-        if view.isMeshoptCompressed {
-            return .failure(UnavailableData(reason: "Buffer data is EXT_meshopt_compression-compressed; counts come from the accessor declarations."))
-        }
         let stride = view.byteStride ?? elementSize
         guard stride >= elementSize, stride <= 1 << 20 else {
             throw GLTFDocument.malformed("bufferView \(viewIndex) has a byteStride of \(stride) for \(elementSize)-byte elements")
@@ -135,6 +133,12 @@ struct GLTFBufferStore {
         guard view.buffer < document.buffers.count, viewEnd <= document.buffers[view.buffer].byteLength else {
             throw GLTFDocument.malformed("bufferView \(viewIndex) runs past the end of its buffer")
         }
+        if view.meshopt != nil {
+            // The decoded view is its own region; the fallback buffer is never read.
+            return try decodedMeshoptView(viewIndex).map {
+                ElementLayout(region: $0, offset: accessor.byteOffset, stride: stride, count: accessor.count)
+            }
+        }
         switch try buffer(view.buffer) {
         case .unavailable(let reason):
             return .failure(UnavailableData(reason: reason))
@@ -142,6 +146,58 @@ struct GLTFBufferStore {
             return .success(ElementLayout(
                 region: region, offset: view.byteOffset + accessor.byteOffset, stride: stride, count: accessor.count))
         }
+    }
+
+    /// The bytes of bufferView `index` (a Draco stream), or `.unavailable` when its buffer was not uploaded.
+    mutating func bytes(ofView index: Int) throws -> Result<ByteRegion, UnavailableData> {
+        guard index < document.bufferViews.count else {
+            throw GLTFDocument.malformed("bufferView \(index) does not exist (there are \(document.bufferViews.count))")
+        }
+        let view = document.bufferViews[index]
+        let end = try Checked.add(view.byteOffset, view.byteLength)
+        guard view.buffer < document.buffers.count, end <= document.buffers[view.buffer].byteLength else {
+            throw GLTFDocument.malformed("bufferView \(index) runs past the end of its buffer")
+        }
+        switch try buffer(view.buffer) {
+        case .unavailable(let reason): return .failure(UnavailableData(reason: reason))
+        case .available(let region):
+            let start = region.range.lowerBound + view.byteOffset
+            return .success(ByteRegion(storage: region.storage, range: start..<(start + view.byteLength)))
+        }
+    }
+
+    /// Decodes an EXT_meshopt_compression view once, counting its size against the inflation limit.
+    private mutating func decodedMeshoptView(_ index: Int) throws -> Result<ByteRegion, UnavailableData> {
+        if let known = decodedViews[index] { return .success(known) }
+        let view = document.bufferViews[index]
+        guard let source = view.meshopt else { throw GLTFDocument.malformed("bufferView \(index) is not meshopt-compressed") }
+        let size = try Checked.multiply(source.count, source.byteStride)
+        guard size == view.byteLength, source.count <= limits.maxElements,
+              view.byteStride == nil || view.byteStride == source.byteStride else {
+            throw GLTFDocument.malformed("bufferView \(index)'s EXT_meshopt_compression count and byteStride do not match the view")
+        }
+        guard size <= limits.maxInflatedBytes - inflatedBytes else {
+            throw MeshInspectionError(
+                .limitExceeded, "The file's compressed buffers decode to more than \(limits.maxInflatedBytes) bytes.")
+        }
+        let end = try Checked.add(source.byteOffset, source.byteLength)
+        guard source.buffer < document.buffers.count, end <= document.buffers[source.buffer].byteLength else {
+            throw GLTFDocument.malformed("bufferView \(index)'s compressed data runs past the end of its buffer")
+        }
+        let compressed: ByteRegion
+        switch try buffer(source.buffer) {
+        case .unavailable(let reason): return .failure(UnavailableData(reason: reason))
+        case .available(let region): compressed = region
+        }
+        let decoded = try compressed.withBytes { bytes in
+            try MeshoptDecoder.decode(
+                UnsafeRawBufferPointer(rebasing: bytes[source.byteOffset..<end]), mode: source.mode,
+                filter: source.filter, count: source.count, stride: source.byteStride)
+        }
+        inflatedBytes += size
+        let region = ByteRegion(storage: Data(decoded), range: 0..<decoded.count)
+        decodedViews[index] = region
+        return .success(region)
     }
 
     struct UnavailableData: Error {

@@ -22,8 +22,21 @@ struct GLTFDocument {
         var byteOffset: Int
         var byteLength: Int
         var byteStride: Int?
-        /// EXT_meshopt_compression: the plain data is not in `buffer`, only a compressed form.
-        var isMeshoptCompressed: Bool
+        /// EXT_meshopt_compression: the plain data is not in `buffer` (a fallback, possibly absent), only this
+        /// compressed form.
+        var meshopt: MeshoptSource?
+        var isMeshoptCompressed: Bool { meshopt != nil }
+    }
+
+    /// Where an EXT_meshopt_compression bufferView's compressed bytes are and how they decode.
+    struct MeshoptSource {
+        var buffer: Int
+        var byteOffset: Int
+        var byteLength: Int
+        var byteStride: Int
+        var count: Int
+        var mode: MeshoptDecoder.Mode
+        var filter: MeshoptDecoder.Filter
     }
 
     struct Buffer {
@@ -37,7 +50,15 @@ struct GLTFDocument {
         var mode: Int
         var material: Int?
         var hasMorphTargets: Bool
-        var isDracoCompressed: Bool
+        /// KHR_draco_mesh_compression: the bufferView holding the Draco stream and the Draco attribute id of
+        /// POSITION; the primitive's accessors then only declare counts.
+        var draco: DracoSource?
+        var isDracoCompressed: Bool { draco != nil }
+    }
+
+    struct DracoSource {
+        var bufferView: Int
+        var positionAttribute: Int?
     }
 
     struct Mesh {
@@ -82,7 +103,7 @@ struct GLTFDocument {
         accessors = try Self.list(root, "accessors").enumerated().map {
             try Self.accessor($1, index: $0, text: text)
         }
-        bufferViews = try Self.list(root, "bufferViews").enumerated().map { try Self.bufferView($1, index: $0) }
+        bufferViews = try Self.list(root, "bufferViews").enumerated().map { try Self.bufferView($1, index: $0, text: text) }
         buffers = try Self.list(root, "buffers").enumerated().map { index, value in
             guard let length = value["byteLength"]?.indexValue else {
                 throw Self.malformed("buffer \(index) has no valid byteLength")
@@ -160,7 +181,7 @@ struct GLTFDocument {
         )
     }
 
-    private static func bufferView(_ value: JSONValue, index: Int) throws -> BufferView {
+    private static func bufferView(_ value: JSONValue, index: Int, text: (JSONText) throws -> String) throws -> BufferView {
         guard value.isObject else { throw malformed("bufferView \(index) is not an object") }
         guard let buffer = value["buffer"]?.indexValue, let length = value["byteLength"]?.indexValue else {
             throw malformed("bufferView \(index) needs a buffer and a byteLength")
@@ -171,8 +192,28 @@ struct GLTFDocument {
             byteOffset: try optionalIndex(value["byteOffset"], "bufferView \(index)'s byteOffset") ?? 0,
             byteLength: length,
             byteStride: stride == 0 ? nil : stride,
-            isMeshoptCompressed: value["extensions"]?["EXT_meshopt_compression"] != nil
+            meshopt: try value["extensions"]?["EXT_meshopt_compression"].map { try meshoptSource($0, view: index, text: text) }
         )
+    }
+
+    private static func meshoptSource(
+        _ value: JSONValue, view: Int, text: (JSONText) throws -> String
+    ) throws -> MeshoptSource {
+        let what = "bufferView \(view)'s EXT_meshopt_compression"
+        guard value.isObject, let buffer = value["buffer"]?.indexValue, let length = value["byteLength"]?.indexValue,
+              let stride = value["byteStride"]?.indexValue, let count = value["count"]?.indexValue,
+              let modeText = value["mode"]?.textValue else {
+            throw malformed("\(what) needs buffer, byteLength, byteStride, count and mode")
+        }
+        let modeName = try text(modeText)
+        guard let mode = MeshoptDecoder.Mode(rawValue: modeName) else { throw malformed("\(what) has an unknown mode '\(modeName)'") }
+        let filterName = try value["filter"]?.textValue.map(text) ?? "NONE"
+        guard let filter = MeshoptDecoder.Filter(rawValue: filterName) else {
+            throw malformed("\(what) has an unknown filter '\(filterName)'")
+        }
+        return MeshoptSource(
+            buffer: buffer, byteOffset: try optionalIndex(value["byteOffset"], "\(what)'s byteOffset") ?? 0,
+            byteLength: length, byteStride: stride, count: count, mode: mode, filter: filter)
     }
 
     private static func mesh(_ value: JSONValue, index: Int) throws -> Mesh {
@@ -190,7 +231,15 @@ struct GLTFDocument {
                 mode: try optionalIndex(primitive["mode"], "mesh \(index)'s primitive mode") ?? 4,
                 material: try optionalIndex(primitive["material"], "mesh \(index)'s material"),
                 hasMorphTargets: !targets.isEmpty,
-                isDracoCompressed: primitive["extensions"]?["KHR_draco_mesh_compression"] != nil
+                draco: try primitive["extensions"]?["KHR_draco_mesh_compression"].map { extensionValue in
+                    guard let view = extensionValue["bufferView"]?.indexValue else {
+                        throw malformed("a Draco-compressed primitive of mesh \(index) has no bufferView")
+                    }
+                    return DracoSource(
+                        bufferView: view,
+                        positionAttribute: try optionalIndex(
+                            extensionValue["attributes"]?["POSITION"], "mesh \(index)'s Draco POSITION id"))
+                }
             )
         })
     }

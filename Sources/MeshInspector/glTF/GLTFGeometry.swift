@@ -4,9 +4,10 @@ import Foundation
 /// use (`GLTFDocument`, `GLTFBufferStore`, `GLTFSceneGraph`), so every range is checked the same way.
 ///
 /// Every mesh instance is drawn through its node's world matrix. Triangles, strips and fans are drawn; points and
-/// lines are not. Positions may be floats or (KHR_mesh_quantization) normalised or plain integers. Primitives whose
-/// data cannot be read here — Draco or meshopt compressed, sparse positions, buffers missing from the upload — are
-/// left out of the picture rather than failing it.
+/// lines are not. Positions may be floats or (KHR_mesh_quantization) normalised or plain integers; meshopt views
+/// come decoded from the buffer store and Draco primitives from `GLTFDracoPrimitive`. Primitives whose data cannot
+/// be read here — sparse positions, Draco streams whose positions this decoder does not cover, buffers missing from
+/// the upload — are left out of the picture rather than failing it.
 enum GLTFGeometry {
     static func fromGLB(_ data: Data, limits: InspectionLimits, maxTriangles: Int) throws -> PreviewGeometry {
         let (json, binary) = try data.withUnsafeBytes { try GLTFReader.glbChunks($0) }
@@ -70,7 +71,13 @@ enum GLTFGeometry {
         _ primitive: GLTFDocument.Primitive, world: PreviewTransform, document: GLTFDocument,
         buffers: inout GLTFBufferStore, into subset: inout TriangleSubset<Float>
     ) throws {
-        guard [4, 5, 6].contains(primitive.mode), !primitive.isDracoCompressed,
+        if let draco = primitive.draco, [4, 5, 6].contains(primitive.mode) {
+            if try !drawDraco(draco, mode: primitive.mode, world: world, buffers: &buffers, into: &subset) {
+                subset.offer(declaredTriangles(primitive, document)) { _, _ in }
+            }
+            return
+        }
+        guard [4, 5, 6].contains(primitive.mode),
               let positionIndex = primitive.position, positionIndex < document.accessors.count else {
             subset.offer(declaredTriangles(primitive, document)) { _, _ in }
             return
@@ -116,6 +123,32 @@ enum GLTFGeometry {
                 }
             }
         }
+    }
+
+    /// A Draco primitive, drawn from its decoded faces and positions; one whose positions could not be decoded (or
+    /// whose stream is not supported) is left out of the picture, as unreadable data is elsewhere.
+    private static func drawDraco(
+        _ draco: GLTFDocument.DracoSource, mode: Int, world: PreviewTransform, buffers: inout GLTFBufferStore,
+        into subset: inout TriangleSubset<Float>
+    ) throws -> Bool {
+        guard case .success(let mesh) = try GLTFDracoPrimitive.decode(
+            draco, buffers: &buffers, limits: buffers.limits, needPositions: true),
+            let positions = mesh.positions else { return false }
+        let faces = mesh.faces
+        let count = triangles(corners: faces.count, mode: mode)
+        subset.offer(count) { triangle, values in
+            let (first, second, third): (Int, Int, Int) = switch mode {
+            case 4: (Int(faces[triangle * 3]), Int(faces[triangle * 3 + 1]), Int(faces[triangle * 3 + 2]))
+            case 5: (Int(faces[triangle]), Int(faces[triangle + 1]), Int(faces[triangle + 2]))
+            default: (Int(faces[0]), Int(faces[triangle + 1]), Int(faces[triangle + 2]))
+            }
+            // The decoder checked every face index against the point count.
+            func point(_ index: Int) -> SIMD3<Float> {
+                world.apply(positions[index * 3], positions[index * 3 + 1], positions[index * 3 + 2])
+            }
+            TriangleSubset<Float>.append(point(first), point(second), point(third), to: &values)
+        }
+        return true
     }
 
     /// Offers `count` triangles of a list, strip or fan; `corner(k)` is the vertex of the k-th corner (already

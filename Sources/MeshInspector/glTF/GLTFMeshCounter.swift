@@ -21,7 +21,11 @@ struct GLTFMeshCounter {
 
     private var summaries: [Int: GLTFMeshSummary] = [:]
     private var primitiveCounts: [PrimitiveKey: PrimitiveCounts] = [:]
+    private var dracoCounts: [Int: PrimitiveCounts] = [:]
+    private var dracoBoxes: [Int: GLTFBox] = [:]
     private var indicesRead = 0
+    /// Set when some primitive could only be counted from its declarations (an unsupported Draco stream).
+    private(set) var isApproximate = false
 
     private struct PrimitiveKey: Hashable {
         var position: Int
@@ -55,7 +59,8 @@ struct GLTFMeshCounter {
                 }
                 summary.materials.insert(material)
             }
-            if let box = try GLTFBoundsAccumulator.localBox(
+            // A decoded Draco primitive's box comes from its decoded positions, as Blender's does.
+            if let box = try primitive.draco.flatMap({ dracoBoxes[$0.bufferView] }) ?? GLTFBoundsAccumulator.localBox(
                 ofAccessor: position, document: document, buffers: &buffers, warnings: &warnings) {
                 summary.box = summary.box.map { $0.union(box) } ?? box
             }
@@ -65,17 +70,46 @@ struct GLTFMeshCounter {
     }
 
     private mutating func count(_ primitive: GLTFDocument.Primitive, position: Int) throws -> PrimitiveCounts {
+        if let draco = primitive.draco { return try countDraco(primitive, draco) }
         let key = PrimitiveKey(position: position, indices: primitive.indices, mode: primitive.mode)
-        if let known = primitiveCounts[key] {
-            if primitive.isDracoCompressed { warnings.add(Self.dracoWarning) }
-            return known
-        }
+        if let known = primitiveCounts[key] { return known }
         let counts = try countOnce(primitive, position: position)
         primitiveCounts[key] = counts
         return counts
     }
 
-    private static let dracoWarning = "Draco-compressed primitives are counted from their accessor declarations."
+    /// A Draco primitive is counted from its decoded faces, as Blender's importer decodes it before building the
+    /// mesh. Streams this decoder does not support fall back to the declarations, and the report says so.
+    private mutating func countDraco(
+        _ primitive: GLTFDocument.Primitive, _ draco: GLTFDocument.DracoSource
+    ) throws -> PrimitiveCounts {
+        if let known = dracoCounts[draco.bufferView] { return known }
+        let counts: PrimitiveCounts
+        switch try GLTFDracoPrimitive.decode(draco, buffers: &buffers, limits: limits, needPositions: true) {
+        case .failure(let unavailable):
+            warnings.add(unavailable.reason)
+            isApproximate = true
+            counts = try declaredCounts(primitive)
+        case .success(let mesh):
+            indicesRead += mesh.faces.count
+            guard indicesRead <= limits.maxElements else {
+                throw MeshInspectionError(
+                    .limitExceeded, "The file's primitives hold more than \(limits.maxElements) indices in all.")
+            }
+            counts = try PrimitiveCounter.count(
+                DecodedIndices(values: mesh.faces), mode: primitive.mode, positionCount: mesh.pointCount)
+            if let positions = mesh.positions, positions.count >= 3 {
+                var low = [Double](repeating: .infinity, count: 3), high = [Double](repeating: -.infinity, count: 3)
+                for (index, value) in positions.enumerated() where value.isFinite {
+                    low[index % 3] = min(low[index % 3], Double(value))
+                    high[index % 3] = max(high[index % 3], Double(value))
+                }
+                if low.allSatisfy(\.isFinite) { dracoBoxes[draco.bufferView] = GLTFBox(low: low, high: high) }
+            }
+        }
+        dracoCounts[draco.bufferView] = counts
+        return counts
+    }
 
     private mutating func countOnce(_ primitive: GLTFDocument.Primitive, position: Int) throws -> PrimitiveCounts {
         let positionAccessor = document.accessors[position]
@@ -84,10 +118,6 @@ struct GLTFMeshCounter {
         let positionLayout = try buffers.layout(ofAccessor: position, elementSize: positionElement)
         let positions = positionAccessor.count
 
-        if primitive.isDracoCompressed {
-            warnings.add(Self.dracoWarning)
-            return try declaredCounts(primitive)
-        }
         guard let indicesIndex = primitive.indices else {
             if case .failure(let unavailable) = positionLayout { warnings.add(unavailable.reason) }
             return try PrimitiveCounter.sequential(count: positions, mode: primitive.mode)

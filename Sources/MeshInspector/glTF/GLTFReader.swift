@@ -117,6 +117,7 @@ enum GLTFReader {
         report.isRigged = document.skinCount > 0
         report.boundingBox = bounds.box
         report.warnings = counter.warnings.list
+        report.isApproximate = report.isApproximate || counter.isApproximate
         return report
     }
 

@@ -18,6 +18,15 @@ struct PackedIndices<Element: FixedWidthInteger & UnsignedInteger>: IndexSource 
     }
 }
 
+/// Indices decoded into memory (a Draco mesh's faces).
+struct DecodedIndices: IndexSource {
+    let values: [UInt32]
+    var count: Int { values.count }
+
+    @inline(__always)
+    func index(at position: Int) -> UInt32 { values[position] }
+}
+
 struct PrimitiveCounts: Equatable {
     var vertices = 0
     var triangles = 0
