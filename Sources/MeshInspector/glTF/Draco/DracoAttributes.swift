@@ -61,11 +61,13 @@ enum DracoAttributes {
                 decoders[index].attributes[attribute].sequentialType = try buffer.uint8()
             }
         }
-        // Decoders run in order; ones before POSITION's are stepped over when their values are stored raw (as
-        // unquantised normals and UVs are), which only needs how many values each holds.
+        // Decoders run in order. The values of those before POSITION's, and of the other attributes sharing its
+        // decoder, are stepped over: that needs how many values each holds and each prediction scheme's layout,
+        // not the values themselves.
         guard let target = decoders.firstIndex(where: { $0.attributes.contains { $0.uniqueID == uniqueID } }) else { return nil }
+        let meshSchemes: Bool
+        if case .edgebreaker = connectivity { meshSchemes = true } else { meshSchemes = false }
         for earlier in decoders[..<target] {
-            guard earlier.attributes.allSatisfy({ $0.sequentialType == 0 }) else { return nil }
             let values: Int
             switch connectivity {
             case .sequential: values = pointCount
@@ -77,7 +79,10 @@ enum DracoAttributes {
                     values = (0..<Int32(mesh.table.vertexCount)).filter { mesh.table.leftMost($0) >= 0 }.count
                 }
             }
-            for attribute in earlier.attributes { try skipRaw(&buffer, attribute: attribute, values: values) }
+            for attribute in earlier.attributes {
+                guard try skip(&buffer, attribute: attribute, values: values, meshSchemes: meshSchemes, limits: limits) else { return nil }
+            }
+            for attribute in earlier.attributes { try skipTransformParameters(&buffer, attribute: attribute) }
         }
         let first = decoders[target]
         if case .edgebreaker = connectivity, first.dataID >= 0 || !first.isVertexAttribute { return nil }
@@ -94,30 +99,34 @@ enum DracoAttributes {
         }
 
         // Portable (integer) values of every attribute in the decoder, then each one's quantisation parameters.
-        var portable: [[Int32]] = []
+        var portable: [Int32] = []
         for attribute in first.attributes {
-            if attribute.sequentialType == 0, attribute.uniqueID != uniqueID {
-                try skipRaw(&buffer, attribute: attribute, values: order.valueCount)
-                portable.append([])
+            if attribute.uniqueID != uniqueID {
+                guard try skip(&buffer, attribute: attribute, values: order.valueCount, meshSchemes: meshSchemes, limits: limits) else {
+                    return nil
+                }
                 continue
             }
-            guard attribute.sequentialType == 1 || attribute.sequentialType == 2 else { return nil }
-            guard let values = try integerValues(&buffer, attribute: attribute, order: order, table: table, limits: limits) else {
+            guard attribute.sequentialType == 2, attribute.components == 3,
+                  let values = try integerValues(&buffer, attribute: attribute, order: order, table: table, limits: limits) else {
                 return nil
             }
-            portable.append(values)
+            portable = values
         }
         var result: [Float]?
-        for (index, attribute) in first.attributes.enumerated() where attribute.sequentialType == 2 {
+        for attribute in first.attributes {
+            guard attribute.uniqueID == uniqueID else {
+                try skipTransformParameters(&buffer, attribute: attribute)
+                continue
+            }
             guard attribute.dataType == 9 else { throw DracoDecoder.corrupt("a quantised attribute is not float") }
             var minimum: [Float] = []
             for _ in 0..<attribute.components { minimum.append(try buffer.float32()) }
             let range = try buffer.float32()
             let bits = try buffer.uint8()
             guard (1...30).contains(bits) else { throw DracoDecoder.corrupt("a quantisation width is invalid") }
-            guard attribute.uniqueID == uniqueID, attribute.components == 3 else { continue }
             let delta = range / Float((1 << UInt32(bits)) - 1)
-            let values = portable[index]
+            let values = portable
             var dequantised = [Float](repeating: 0, count: values.count)
             for (slot, value) in values.enumerated() { dequantised[slot] = Float(value) * delta + minimum[slot % 3] }
             result = mapToPoints(dequantised, order: order, connectivity: connectivity, pointCount: pointCount)
@@ -131,6 +140,76 @@ enum DracoAttributes {
         let (bytes, overflow) = values.multipliedReportingOverflow(by: size)
         guard !overflow else { throw DracoDecoder.corrupt("raw attribute values run past the end") }
         try buffer.skip(bytes)
+    }
+
+    /// Steps over one attribute's portable values: raw (generic) bytes, or an integer stream with its prediction
+    /// data. False for the deprecated texture-coordinate scheme, whose layout is not covered.
+    private static func skip(
+        _ buffer: inout DracoBuffer, attribute: Attribute, values: Int, meshSchemes: Bool, limits: InspectionLimits
+    ) throws -> Bool {
+        switch attribute.sequentialType {
+        case 0:
+            try skipRaw(&buffer, attribute: attribute, values: values)
+            return true
+        case 1, 2, 3:
+            break
+        default:
+            throw DracoDecoder.corrupt("an attribute decoder type is unknown")
+        }
+        let isNormal = attribute.sequentialType == 3
+        // Normals are coded as two octahedral coordinates.
+        let (count, overflow) = values.multipliedReportingOverflow(by: isNormal ? 2 : attribute.components)
+        guard !overflow, count <= limits.maxElements else {
+            throw MeshInspectionError(.limitExceeded, "A Draco attribute declares more values than the limits allow.")
+        }
+        let method = try buffer.int8()
+        guard method >= -2, method <= 6 else { throw DracoDecoder.corrupt("a prediction scheme is unknown") }
+        var transform: Int8 = -1
+        if method != -2 {
+            transform = try buffer.int8()
+            guard isNormal ? (transform == 2 || transform == 3) : transform == 1 else {
+                throw DracoDecoder.corrupt("a prediction transform does not fit its attribute")
+            }
+        }
+        if try buffer.uint8() > 0 {
+            _ = try DracoEntropy.symbols(count, components: isNormal ? 2 : attribute.components, from: &buffer)
+        } else {
+            let width = Int(try buffer.uint8())
+            guard (1...4).contains(width), count <= buffer.remaining / width else { throw DracoDecoder.corrupt("raw attribute values run past the end") }
+            try buffer.skip(count * width)
+        }
+        guard method != -2 else { return true }
+        // Schemes other than delta need the mesh; on sequential connectivity the reference decoder uses delta.
+        let scheme = meshSchemes && method > 0 ? method : 0
+        switch scheme {
+        case 3:
+            return false
+        case 4:
+            for _ in 0..<4 where try buffer.count() > 0 { _ = try RANSBitDecoder(buffer: &buffer) }
+        case 5:
+            let orientations = Int32(bitPattern: try buffer.uint32())
+            guard orientations >= 0 else { throw DracoDecoder.corrupt("a texture-coordinate prediction is corrupt") }
+            _ = try RANSBitDecoder(buffer: &buffer)
+        default:
+            break
+        }
+        _ = try buffer.uint32()                           // wrap minimum, or octahedral maximum
+        if !isNormal || transform == 3 { _ = try buffer.uint32() }   // wrap maximum, or octahedral centre
+        if scheme == 6 { _ = try RANSBitDecoder(buffer: &buffer) }  // flipped-normal bits
+        return true
+    }
+
+    /// Steps over what an attribute's decoder reads after all portable values: quantisation parameters.
+    private static func skipTransformParameters(_ buffer: inout DracoBuffer, attribute: Attribute) throws {
+        switch attribute.sequentialType {
+        case 2:
+            try buffer.skip(4 * attribute.components + 4)   // minimum per component, range
+            _ = try buffer.uint8()                          // bits
+        case 3:
+            _ = try buffer.uint8()                          // octahedral bits
+        default:
+            break
+        }
     }
 
     /// Positions per point: each point's corner gives its vertex, whose value was stored at `vertexToValue`.
