@@ -65,6 +65,15 @@ enum DracoAttributes {
         // decoder, are stepped over: that needs how many values each holds and each prediction scheme's layout,
         // not the values themselves.
         guard let target = decoders.firstIndex(where: { $0.attributes.contains { $0.uniqueID == uniqueID } }) else { return nil }
+        // Every attribute's values are decoded or stepped over, so their total is bounded like an array's.
+        var valueBudget = limits.maxElements
+        func spend(_ values: Int, _ attribute: Attribute) throws {
+            let (count, overflow) = values.multipliedReportingOverflow(by: attribute.components)
+            guard !overflow, count <= valueBudget else {
+                throw MeshInspectionError(.limitExceeded, "A Draco primitive's attributes hold more values than the limits allow.")
+            }
+            valueBudget -= count
+        }
         let meshSchemes: Bool
         if case .edgebreaker = connectivity { meshSchemes = true } else { meshSchemes = false }
         for earlier in decoders[..<target] {
@@ -80,6 +89,7 @@ enum DracoAttributes {
                 }
             }
             for attribute in earlier.attributes {
+                try spend(values, attribute)
                 guard try skip(&buffer, attribute: attribute, values: values, meshSchemes: meshSchemes, limits: limits) else { return nil }
             }
             for attribute in earlier.attributes { try skipTransformParameters(&buffer, attribute: attribute) }
@@ -101,6 +111,7 @@ enum DracoAttributes {
         // Portable (integer) values of every attribute in the decoder, then each one's quantisation parameters.
         var portable: [Int32] = []
         for attribute in first.attributes {
+            try spend(order.valueCount, attribute)
             if attribute.uniqueID != uniqueID {
                 guard try skip(&buffer, attribute: attribute, values: order.valueCount, meshSchemes: meshSchemes, limits: limits) else {
                     return nil

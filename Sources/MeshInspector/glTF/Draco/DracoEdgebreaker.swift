@@ -34,6 +34,10 @@ struct DracoEdgebreaker {
         }
         guard encodedVertices <= faceCount * 3 else { throw DracoDecoder.corrupt("it declares more vertices than corners") }
         let attributeDataCount = Int(try buffer.uint8())
+        // Each attribute-data block keeps per-corner seam tables: bound their total like any other array.
+        guard attributeDataCount * faceCount * 3 <= limits.maxElements else {
+            throw MeshInspectionError(.limitExceeded, "A Draco mesh declares \(attributeDataCount) seam layers over \(faceCount) faces, more than the limits allow.")
+        }
         let symbolCount = try buffer.count()
         guard symbolCount <= faceCount, faceCount <= symbolCount + symbolCount / 3 else {
             throw DracoDecoder.corrupt("its face and symbol counts disagree")
@@ -391,7 +395,8 @@ struct DracoTraversal {
         guard counter >= 0 else { return 0xFF }
         let id = contextSymbols[activeContext][counter]
         guard id <= 4 else { return 0xFF }
-        lastSymbol = [0, 1, 3, 5, 7][Int(id)]
+        // Symbol ids C, S, L, R, E map to the bit patterns the connectivity decoder switches on.
+        lastSymbol = id == 0 ? 0 : id * 2 - 1
         return lastSymbol
     }
 

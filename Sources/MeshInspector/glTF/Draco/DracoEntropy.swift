@@ -36,7 +36,6 @@ enum DracoEntropy {
 struct RANSSymbolDecoder {
     private let precision: UInt32
     private let lowerBound: UInt32
-    private var lookup: [UInt32] = []
     private var probabilities: [UInt32] = []
     private var cumulative: [UInt32] = []
     private var stream: [UInt8] = []
@@ -69,15 +68,15 @@ struct RANSSymbolDecoder {
                 index += 1
             }
         }
+        // Symbols are found by binary search over the cumulative table rather than through a 2^precision lookup
+        // table: a stream of many tiny symbol blocks then cannot make each one allocate and fill megabytes.
         if symbolCount > 0 {
-            lookup = [UInt32](repeating: 0, count: Int(precision))
             cumulative = [UInt32](repeating: 0, count: symbolCount)
             var total: UInt32 = 0
             for symbol in 0..<symbolCount {
                 cumulative[symbol] = total
                 let next = UInt64(total) + UInt64(probabilities[symbol])
                 guard next <= UInt64(precision) else { throw DracoDecoder.corrupt("a probability table does not add up") }
-                for slot in Int(total)..<Int(next) { lookup[slot] = UInt32(symbol) }
                 total = UInt32(next)
             }
             guard total == precision else { throw DracoDecoder.corrupt("a probability table does not add up") }
@@ -107,14 +106,21 @@ struct RANSSymbolDecoder {
     }
 
     mutating func next() throws -> UInt32 {
-        guard !lookup.isEmpty else { throw DracoDecoder.corrupt("a symbol stream has no symbols") }
+        guard !cumulative.isEmpty else { throw DracoDecoder.corrupt("a symbol stream has no symbols") }
         while state < lowerBound && offset > 0 {
             offset -= 1
             state = state << 8 | UInt32(stream[offset])
         }
         let quotient = state / precision
         let remainder = state % precision
-        let symbol = Int(lookup[Int(remainder)])
+        // The last symbol whose range starts at or below the remainder (zero-probability symbols share their
+        // successor's start, so the last one is the one that owns the range).
+        var low = 0, high = cumulative.count
+        while low < high {
+            let middle = (low + high) / 2
+            if cumulative[middle] <= remainder { low = middle + 1 } else { high = middle }
+        }
+        let symbol = low - 1
         state = quotient &* probabilities[symbol] &+ remainder &- cumulative[symbol]
         return UInt32(symbol)
     }
