@@ -17,6 +17,17 @@ enum MeshoptDecoder {
     static func decode(
         _ input: UnsafeRawBufferPointer, mode: Mode, filter: Filter, count: Int, stride: Int
     ) throws -> [UInt8] {
+        // The smallest stream that could hold `count` elements, checked before the output is allocated: a few
+        // bytes cannot make a view of hundreds of megabytes be allocated only to fail.
+        let minimumInput: Int
+        switch mode {
+        case .attributes:
+            let blockSize = stride > 0 ? max(16, min((8192 / stride) & ~15, 256)) : 256
+            minimumInput = 1 + max(stride, 32) + ((count + blockSize - 1) / blockSize) * stride
+        case .triangles: minimumInput = 1 + count / 3 + 16
+        case .indices: minimumInput = 1 + count + 4
+        }
+        guard input.count >= minimumInput else { throw corrupt("it is shorter than its \(count) elements need") }
         var output = [UInt8](repeating: 0, count: try Checked.multiply(count, stride))
         try output.withUnsafeMutableBytes { out in
             switch mode {
