@@ -750,9 +750,13 @@ def main():
         run_blender("build", work)
         fbx_out = os.path.join(FIXTURES, "fbx")
         blend_out = os.path.join(FIXTURES, "blend")
-        for directory in (fbx_out, blend_out):
-            shutil.rmtree(directory, ignore_errors=True)
-            os.makedirs(directory)
+        shutil.rmtree(fbx_out, ignore_errors=True)
+        os.makedirs(fbx_out)
+        # blend/modifiers belongs to scripts/make-mesh-fixtures-modifiers.py: only this script's files go.
+        os.makedirs(blend_out, exist_ok=True)
+        for name in os.listdir(blend_out):
+            if os.path.isfile(os.path.join(blend_out, name)):
+                os.remove(os.path.join(blend_out, name))
 
         fbx_expected = {}
         for name in sorted(os.listdir(os.path.join(work, "fbx"))):

@@ -9,8 +9,10 @@ import Foundation
 /// - A mesh shared by several objects (linked duplicates) counts **once**, as in Blender's statistics, which add
 ///   each evaluated mesh a single time; an object with modifiers has its own evaluated mesh and counts on its own.
 ///   `meshCount` is the number of meshes counted that way.
-/// - Modifiers are not evaluated: the stored base mesh is counted (see `BlendMeshReader`), with a warning naming
-///   the modifiers (other than Armature, which only deforms) that Blender would apply first.
+/// - Modifiers enabled in the viewport are evaluated (see `BlendObjectEvaluation` and `Modifiers/`): Mirror,
+///   Subdivision Surface, Multiresolution, Array, Solidify, Triangulate, Weld, Decimate, and the modifiers that
+///   only deform. An object with any other modifier counts its stored mesh, with a warning, `isApproximate` and
+///   the modifier in `unevaluatedModifiers`.
 /// - Materials, textures and animations are the file's `Material` (`MA`), `Image` (`IM`, minus render-result and
 ///   viewer images) and `Action` (`AC`) datablocks, i.e. `len(bpy.data.materials)` and so on.
 /// - Rigged: a counted mesh object with an Armature modifier or an armature parent.
@@ -28,6 +30,14 @@ enum BlendReader {
     static let imageSourceViewer: Int64 = 5
     /// Far above any real modifier stack; bounds the work a file of objects sharing one long list can cause.
     static let maxModifiers = 256
+
+    private static func boxCorners(_ box: (low: SIMD3<Double>, high: SIMD3<Double>)?) -> [SIMD3<Double>] {
+        guard let box else { return [] }
+        return (0..<8).map { corner in
+            SIMD3(corner & 1 == 0 ? box.low.x : box.high.x, corner & 2 == 0 ? box.low.y : box.high.y,
+                  corner & 4 == 0 ? box.low.z : box.high.z)
+        }
+    }
 
     static func inspect(_ data: Data, compression: BlendCompression, limits: InspectionLimits) throws -> MeshReport {
         guard data.count <= limits.maxFileBytes else {
@@ -95,6 +105,7 @@ enum BlendReader {
         var instances = BlendInstances(file: file, dna: dna, limits: limits)
         let placements = try instances.placements(of: try sceneReader.visibleObjects(in: scene), transforms: &transforms)
         var warned = Set<UInt64>()
+        var evaluation = BlendObjectEvaluation(file: file, dna: dna, limits: limits, meshReader: meshReader)
         var missingMeshes = 0
 
         for placement in placements {
@@ -127,18 +138,39 @@ enum BlendReader {
             // Objects without active modifiers share one evaluated mesh, which Blender's statistics count once;
             // an object with modifiers has its own, shared by all its instanced copies.
             let activeModifiers = modifiers.filter { ($0.integer(["mode"]) ?? 0) & modifierModeRealtime != 0 }
-            let reshaping = activeModifiers.filter { $0.integer(["type"]) != modifierTypeArmature }.compactMap { $0.string(["name"]) }
-            if !reshaping.isEmpty, warned.insert(pointer).inserted {
+            var outcome: BlendObjectEvaluation.Outcome?
+            if !activeModifiers.isEmpty {
                 let objectName = object.nested(["id"], dna: dna)?.string(["name"]).map { String($0.dropFirst(2)) } ?? "an object"
-                report.warnings.append("\(objectName) is counted before its modifiers (\(reshaping.joined(separator: ", "))), which Blender's statistics apply.")
+                let (evaluated, isNew) = try evaluation.outcome(
+                    objectPointer: pointer, objectName: objectName, mesh: mesh, stored: geometry,
+                    modifiers: activeModifiers, transforms: &transforms)
+                outcome = evaluated
+                if isNew {
+                    report.warnings += evaluated.warnings
+                    report.isApproximate = report.isApproximate || evaluated.isApproximate
+                    for name in evaluated.evaluated where !report.evaluatedModifiers.contains(name) { report.evaluatedModifiers.append(name) }
+                    for name in evaluated.unevaluated where !report.unevaluatedModifiers.contains(name) { report.unevaluatedModifiers.append(name) }
+                }
             }
             if counted.insert(activeModifiers.isEmpty ? meshPointer : pointer).inserted {
                 report.meshCount += 1
-                report.vertexCount += geometry.vertexCount
-                report.polygonCount = (report.polygonCount ?? 0) + geometry.polygonCount
-                report.triangleCount += geometry.triangleCount
+                if let counts = outcome?.counts {
+                    report.vertexCount += counts.vertices
+                    report.polygonCount = (report.polygonCount ?? 0) + counts.faces
+                    report.triangleCount += counts.triangles
+                } else {
+                    report.vertexCount += geometry.vertexCount
+                    report.polygonCount = (report.polygonCount ?? 0) + geometry.polygonCount
+                    report.triangleCount += geometry.triangleCount
+                }
             }
-            if let positions = geometry.positions {
+            if let outcome, outcome.counts != nil {
+                // The evaluated mesh's positions (or, once counted symbolically, the box they fit in).
+                let world = try placement.world ?? transforms.world(of: pointer)
+                let points = outcome.positions ?? boxCorners(outcome.box)
+                budget.add(count: points.count, transform: world, localBox: { outcome.box },
+                           points: { body in points.forEach(body) }, to: &bounds)
+            } else if let positions = geometry.positions {
                 let world = try placement.world ?? transforms.world(of: pointer)
                 budget.add(count: positions.count, transform: world, localBox: {
                     if let cached = localBoxes[meshPointer] { return cached }

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Array (`ArrayModifierData`): `count` copies (or as many as fit `length` with `fit_type` 1), each shifted by the
+/// constant offset (`offset`, `offset_type` bit 0) plus the relative offset (`scale` times the mesh's size per
+/// axis, bit 1). With merging (`flags` bit 0) each vertex of a copy merges with the nearest vertex of the previous
+/// copy within `merge_dist`, and with bit 1 the first copy with the last; Blender then merges in "dump if equal"
+/// mode (`MeshVertexMerge`). An offset object, caps and curve fitting are not reproduced: counts stay exact for an
+/// offset object without merging, the rest is marked approximate.
+enum ArrayModifier {
+    static let offsetConstant: Int64 = 1 << 0
+    static let offsetRelative: Int64 = 1 << 1
+    static let offsetObject: Int64 = 1 << 2
+    static let mergeAdjacent: Int64 = 1 << 0
+    static let mergeFirstLast: Int64 = 1 << 1
+    static let fitLength: Int64 = 1
+    static let fitCurve: Int64 = 2
+
+    static func apply(_ array: BlendStruct, to state: inout ModifierMeshState, context: inout ModifierContext) throws {
+        let offsetType = array.integer(["offset_type"]) ?? offsetRelative
+        let flags = array.integer(["flags"]) ?? 0
+        let fitType = array.integer(["fit_type"]) ?? 0
+        let merge = flags & mergeAdjacent != 0
+        let mergeDistance = array.finiteFloat(["merge_dist"]) ?? 0.01
+
+        var offset = SIMD3<Double>(repeating: 0)
+        if offsetType & offsetConstant != 0 { offset += array.finiteVector(["offset"]) ?? .zero }
+        if offsetType & offsetRelative != 0, let box = state.box {
+            offset += (array.finiteVector(["scale"]) ?? .zero) * (box.high - box.low)
+        }
+        if offsetType & offsetObject != 0, let pointer = array.pointer(["offset_ob"]), pointer != 0 {
+            if merge || fitType == fitLength { context.approximate("uses an offset object, which is not reproduced") }
+        }
+        if [array.pointer(["start_cap"]), array.pointer(["end_cap"])].contains(where: { ($0 ?? 0) != 0 }) {
+            context.approximate("adds caps, which are not counted")
+        }
+
+        var count = Int(array.integer(["count"]) ?? 1)
+        if fitType == fitLength {
+            let length = array.finiteFloat(["length"]) ?? 0
+            let step = (offset * offset).sum().squareRoot()
+            let epsilon = Double(Float.ulpOfOne)
+            count = step > epsilon ? Int(clamping: Int64(((length + epsilon) / step + 1).rounded(.down))) : 1
+        } else if fitType == fitCurve {
+            context.approximate("fits a curve, whose length is not measured")
+        }
+        count = Swift.max(count, 1)
+        guard count > 1 else { return }
+
+        let counts = state.counts
+        let total = try SymbolicCount.multiply(counts.largest, count)
+        guard case .geometry(let mesh) = state, context.fitsGeometry(total) else {
+            if merge { context.approximate("merges copies of a mesh too dense to rebuild") }
+            let box = state.box
+            let last = offset * Double(count - 1)
+            state = .counts(MeshCounts(vertices: try SymbolicCount.multiply(counts.vertices, count),
+                                       edges: try SymbolicCount.multiply(counts.edges, count),
+                                       faces: try SymbolicCount.multiply(counts.faces, count),
+                                       corners: try SymbolicCount.multiply(counts.corners, count), allQuads: counts.allQuads),
+                            box: unionBox(box, transformedBox(box) { $0 + last }))
+            return
+        }
+
+        let n = mesh.positions.count
+        var result = ModifierMesh()
+        result.positions.reserveCapacity(n * count)
+        result.cornerVertices.reserveCapacity(mesh.cornerVertices.count * count)
+        for copy in 0..<count {
+            let shift = offset * Double(copy)
+            let base = Int32(copy * n)
+            result.positions.append(contentsOf: mesh.positions.map { $0 + shift })
+            result.edges.append(contentsOf: mesh.edges.map { $0 &+ SIMD2(base, base) })
+            for face in 0..<mesh.faceCount {
+                for corner in mesh.faceRange(face) { result.cornerVertices.append(mesh.cornerVertices[corner] + base) }
+                result.faceOffsets.append(Int32(result.cornerVertices.count))
+            }
+        }
+        guard merge, n > 0 else {
+            state = .geometry(result)
+            return
+        }
+        var target = [Int32](repeating: -1, count: result.positions.count)
+        var merged = 0
+        func mapDoubles(sources: Range<Int>, targets: Range<Int>) {
+            let grid = PointGrid(points: result.positions, indices: targets, cellSize: mergeDistance)
+            for source in sources where target[source] < 0 {
+                guard let found = grid.nearest(to: result.positions[source], within: mergeDistance),
+                      Int(found) != source else { continue }
+                target[source] = found
+                merged += 1
+            }
+        }
+        for copy in 1..<count {
+            mapDoubles(sources: (copy * n)..<((copy + 1) * n), targets: ((copy - 1) * n)..<(copy * n))
+        }
+        if flags & mergeFirstLast != 0 {
+            mapDoubles(sources: 0..<n, targets: ((count - 1) * n)..<(count * n))
+        }
+        state = .geometry(merged == 0 ? result : MeshVertexMerge.merge(result, target: target, policy: .dropIfEqualToExisting))
+    }
+}
