@@ -20,7 +20,7 @@ enum ArrayModifier {
         let flags = array.integer(["flags"]) ?? 0
         let fitType = array.integer(["fit_type"]) ?? 0
         let merge = flags & mergeAdjacent != 0
-        let mergeDistance = array.finiteFloat(["merge_dist"]) ?? 0.01
+        let mergeDistance = Swift.max(array.finiteFloat(["merge_dist"]) ?? 0.01, 0)
 
         var offset = SIMD3<Double>(repeating: 0)
         if offsetType & offsetConstant != 0 { offset += array.finiteVector(["offset"]) ?? .zero }
@@ -80,14 +80,16 @@ enum ArrayModifier {
         }
         var target = [Int32](repeating: -1, count: result.positions.count)
         var merged = 0
+        var exhausted = false
         func mapDoubles(sources: Range<Int>, targets: Range<Int>) {
-            let grid = PointGrid(points: result.positions, indices: targets, cellSize: mergeDistance)
+            var grid = PointGrid(points: result.positions, indices: targets, cellSize: mergeDistance)
             for source in sources where target[source] < 0 {
                 guard let found = grid.nearest(to: result.positions[source], within: mergeDistance),
                       Int(found) != source else { continue }
                 target[source] = found
                 merged += 1
             }
+            exhausted = exhausted || grid.exhausted
         }
         for copy in 1..<count {
             mapDoubles(sources: (copy * n)..<((copy + 1) * n), targets: ((copy - 1) * n)..<(copy * n))
@@ -95,6 +97,7 @@ enum ArrayModifier {
         if flags & mergeFirstLast != 0 {
             mapDoubles(sources: 0..<n, targets: ((count - 1) * n)..<(count * n))
         }
+        if exhausted { context.approximate("merges with a distance too large to search exhaustively") }
         state = .geometry(merged == 0 ? result : MeshVertexMerge.merge(result, target: target, policy: .dropIfEqualToExisting))
     }
 }

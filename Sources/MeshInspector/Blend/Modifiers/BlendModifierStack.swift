@@ -55,8 +55,8 @@ enum BlendModifierStack {
         var modifier: String
     }
 
-    static func evaluate(_ modifiers: [BlendStruct], base: ModifierMesh, dna: BlendSDNA, context: inout ModifierContext) throws -> Result {
-        var state = ModifierMeshState.geometry(base)
+    static func evaluate(_ modifiers: [BlendStruct], base: ModifierMeshState, dna: BlendSDNA, context: inout ModifierContext) throws -> Result {
+        var state = base
         for modifier in modifiers {
             let type = modifier.integer(["type"]) ?? 0
             context.modifierName = BlendModifierType.name(type)
@@ -69,9 +69,9 @@ enum BlendModifierStack {
             }
             switch type {
             case BlendModifierType.subdivisionSurface:
-                try SubdivisionModifier.apply(levels: SubdivisionModifier.viewportLevels(subsurf: settings), to: &state)
+                try SubdivisionModifier.apply(levels: SubdivisionModifier.viewportLevels(subsurf: settings), to: &state, limit: context.limits.maxElements)
             case BlendModifierType.multiresolution:
-                try SubdivisionModifier.apply(levels: SubdivisionModifier.viewportLevels(multires: settings), to: &state)
+                try SubdivisionModifier.apply(levels: SubdivisionModifier.viewportLevels(multires: settings), to: &state, limit: context.limits.maxElements)
             case BlendModifierType.mirror:
                 try MirrorModifier.apply(settings, to: &state, context: &context)
             case BlendModifierType.array:
@@ -84,6 +84,12 @@ enum BlendModifierStack {
                 try WeldModifier.apply(settings, to: &state, context: &context)
             default:
                 try DecimateModifier.apply(settings, to: &state, context: &context)
+            }
+            let largest = state.counts.largest
+            guard largest <= context.limits.maxElements else {
+                throw MeshInspectionError(
+                    .limitExceeded,
+                    "\(context.objectName)'s \(context.modifierName) modifier would make \(largest) mesh elements, more than the \(context.limits.maxElements) allowed.")
             }
         }
         switch state {

@@ -65,17 +65,28 @@ struct BlendObjectEvaluation {
         guard types.contains(where: { BlendModifierType.generative.contains($0) }) else { return outcome }
 
         let meshName = mesh.nested(["id"], dna: dna)?.string(["name"]).map { String($0.dropFirst(2)) } ?? "mesh"
-        let topology = BlendMeshTopology(file: file, dna: dna, limits: limits, reader: meshReader)
-        let base: ModifierMesh
-        do {
-            base = try topology.read(mesh, geometry: stored, name: meshName)
-        } catch {
-            let why: String
-            switch error {
-            case .missing(let what): why = "its \(what) could not be found"
-            case .damaged(let what): why = "it is damaged (\(what))"
+        let base: ModifierMeshState
+        let edges = Int(mesh.integer(["edges_num", "totedge"]) ?? 0)
+        let corners = Int(mesh.integer(["corners_num", "totloop"]) ?? 0)
+        let storedCounts = MeshCounts(vertices: stored.vertexCount, edges: Swift.max(edges, 0), faces: stored.polygonCount,
+                                      corners: Swift.max(corners, 0))
+        if storedCounts.largest > ModifierContext.geometryBudget {
+            // Too big to rebuild: start from the stored counts (exact for Subdivision, copies without merging).
+            var box = BoundsAccumulator()
+            if let positions = stored.positions { meshReader.forEachPosition(positions) { box.add($0) } }
+            base = .counts(storedCounts, box: box.extremes)
+        } else {
+            let topology = BlendMeshTopology(file: file, dna: dna, limits: limits, reader: meshReader)
+            do {
+                base = .geometry(try topology.read(mesh, geometry: stored, name: meshName))
+            } catch {
+                let why: String
+                switch error {
+                case .missing(let what): why = "its \(what) could not be found"
+                case .damaged(let what): why = "it is damaged (\(what))"
+                }
+                return countedAsStored(outcome, objectName: objectName, because: "its mesh \"\(meshName)\" could not be rebuilt: \(why)")
             }
-            return countedAsStored(outcome, objectName: objectName, because: "its mesh \"\(meshName)\" could not be rebuilt: \(why)")
         }
 
         // World matrices the stack may need: the object's own and those of mirror objects.

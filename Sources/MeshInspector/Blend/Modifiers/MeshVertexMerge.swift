@@ -70,7 +70,8 @@ enum MeshVertexMerge {
                     continue
                 case .dropIfEqualToExisting:
                     let mapped = range.map { representative(mesh.cornerVertices[$0]) }
-                    let matches = facesBySignature[signature(mapped[...])] ?? []
+                    // Bounded: a hostile mesh could give every face the same signature.
+                    let matches = (facesBySignature[signature(mapped[...])] ?? []).prefix(64)
                     if matches.contains(where: { sameCycle(mapped, Array(mesh.cornerVertices[mesh.faceRange($0)])) }) { continue }
                 case .dropDuplicates:
                     break
@@ -121,10 +122,15 @@ enum MeshVertexMerge {
 
 /// Finds, for points of one set, a point of another within a distance: a uniform grid with cells the size of
 /// the distance, so each query looks at 27 cells.
+///
+/// Queries share a budget of points examined: a hostile merge distance can put every point in one cell, which
+/// would make the search quadratic. Once spent, queries find nothing and `exhausted` is set.
 struct PointGrid {
     private var cells: [SIMD3<Int64>: [Int32]] = [:]
     private let cellSize: Double
     let points: [SIMD3<Double>]
+    private(set) var remainingWork = 50_000_000
+    private(set) var exhausted = false
 
     init(points: [SIMD3<Double>], indices: some Sequence<Int>, cellSize: Double) {
         self.points = points
@@ -143,12 +149,17 @@ struct PointGrid {
     }
 
     /// Indices within `distance` of `p` (squared distance `<=`), in ascending order.
-    func neighbours(of p: SIMD3<Double>, within distance: Double) -> [Int32] {
+    mutating func neighbours(of p: SIMD3<Double>, within distance: Double) -> [Int32] {
         let center = cell(p)
         let limit = distance * distance
         var found: [Int32] = []
         for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
             guard let bucket = cells[center &+ SIMD3(Int64(dx), Int64(dy), Int64(dz))] else { continue }
+            guard remainingWork >= bucket.count else {
+                exhausted = true
+                return []
+            }
+            remainingWork -= bucket.count
             for index in bucket {
                 let d = points[Int(index)] - p
                 if (d * d).sum() <= limit { found.append(index) }
@@ -158,7 +169,7 @@ struct PointGrid {
     }
 
     /// The closest index within `distance` of `p`, the lowest index on ties.
-    func nearest(to p: SIMD3<Double>, within distance: Double) -> Int32? {
+    mutating func nearest(to p: SIMD3<Double>, within distance: Double) -> Int32? {
         var best: (index: Int32, distance: Double)?
         for index in neighbours(of: p, within: distance) {
             let d = points[Int(index)] - p

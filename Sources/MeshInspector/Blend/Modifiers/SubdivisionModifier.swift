@@ -23,13 +23,14 @@ enum SubdivisionModifier {
         return Swift.min(level, total)
     }
 
-    static func apply(levels: Int, to state: inout ModifierMeshState) throws {
+    /// Stops once a count passes `limit` (the stack then refuses the file) rather than overflow on absurd levels.
+    static func apply(levels: Int, to state: inout ModifierMeshState, limit: Int) throws {
         guard levels > 0 else { return }
         var counts = state.counts
         let box = state.box
         for _ in 0..<levels {
             counts = try subdivided(counts)
-            if counts.vertices == 0 { break }
+            if counts.vertices == 0 || counts.largest > limit { break }
         }
         state = .counts(counts, box: box)
     }

@@ -7,6 +7,9 @@ import Foundation
 enum TriangulateModifier {
     static func apply(_ triangulate: BlendStruct, to state: inout ModifierMeshState, context: inout ModifierContext) throws {
         let minimum = Swift.max(Int(triangulate.integer(["min_vertices"]) ?? 4), 4)
+        if case .geometry(let mesh) = state, !context.fitsGeometry(try SymbolicCount.multiply(mesh.counts.triangles, 3)) {
+            state = .counts(mesh.counts, box: mesh.bounds)
+        }
         switch state {
         case .counts(let counts, let box):
             if counts.allQuads {

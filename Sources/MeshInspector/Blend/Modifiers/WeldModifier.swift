@@ -47,13 +47,14 @@ enum WeldModifier {
                 if r != Int32(v) { target[v] = r; merged += 1 }
             }
         } else {
-            let grid = PointGrid(points: mesh.positions, indices: 0..<n, cellSize: distance)
+            var grid = PointGrid(points: mesh.positions, indices: 0..<n, cellSize: distance)
             for v in 0..<n where target[v] < 0 {
                 for other in grid.neighbours(of: mesh.positions[v], within: distance) where Int(other) > v && target[Int(other)] < 0 {
                     target[Int(other)] = Int32(v)
                     merged += 1
                 }
             }
+            if grid.exhausted { context.approximate("welds with a distance too large to search exhaustively") }
         }
         if merged > 0 {
             state = .geometry(MeshVertexMerge.merge(mesh, target: target, policy: .dropDuplicates))
