@@ -266,6 +266,92 @@ def build_all(out):
     m.relative_offset_displace = (1.2, 0.0, 0.0)
     save("array-fit-length.blend")
 
+    # A radial array: a wedge repeated eight times by an offset empty turned 45 degrees, neighbours and the first
+    # and last copies merged into a closed ring.
+    _empty()
+
+    def wedge(bm):
+        a0, a1 = 0.0, math.pi / 4
+        v = [bm.verts.new((r * math.cos(a), r * math.sin(a), 0)) for r, a in ((1, a0), (2, a0), (2, a1), (1, a1))]
+        bm.faces.new(v)
+    ob = _object("Wedge", wedge)
+    pivot = bpy.data.objects.new("ArrayPivot", None)
+    pivot.rotation_euler = (0, 0, math.pi / 4)
+    bpy.context.scene.collection.objects.link(pivot)
+    m = ob.modifiers.new("Array", "ARRAY")
+    m.count = 8
+    m.use_relative_offset = False
+    m.use_object_offset = True
+    m.offset_object = pivot
+    m.use_merge_vertices = True
+    m.use_merge_vertices_cap = True
+    save("array-radial-merge.blend")
+
+    # An offset object that moves, turns and scales each copy, without merging.
+    _empty()
+    ob = _object("Stepper", lambda bm: bmesh.ops.create_cube(bm, size=1.0), location=(1, 0, 0))
+    step = bpy.data.objects.new("StepEmpty", None)
+    step.location = (2.5, 0.5, 0)
+    step.rotation_euler = (0, 0, 0.3)
+    step.scale = (0.8, 0.8, 0.8)
+    bpy.context.scene.collection.objects.link(step)
+    m = ob.modifiers.new("Array", "ARRAY")
+    m.count = 4
+    m.use_object_offset = True
+    m.offset_object = step
+    save("array-offset-object.blend")
+
+    # Symbolic paths: Triangulate after Subdivision, Subdivision after Solidify.
+    _empty()
+    ob = _object("Cube", lambda bm: bmesh.ops.create_cube(bm, size=2.0))
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 2
+    ob.modifiers.new("Triangulate", "TRIANGULATE")
+    save("subsurf-triangulate.blend")
+
+    _empty()
+    ob = _object("Plane", lambda bm: _grid(bm, 3, 2))
+    ob.modifiers.new("Solidify", "SOLIDIFY").thickness = 0.2
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 1
+    save("solidify-subsurf.blend")
+
+    # Two mirror axes with merging on a quarter grid whose seams lie on both planes.
+    _empty()
+    ob = _object("Quarter", lambda bm: _grid(bm, 2, 2, size=0.5))
+    m = ob.modifiers.new("Mirror", "MIRROR")
+    m.use_axis = (True, True, False)
+    save("mirror-xy-merge.blend")
+
+    # Only edges (a zig-zag wire) under Subdivision.
+    _empty()
+
+    def wire(bm):
+        v = [bm.verts.new((i, (i % 2) * 0.5, 0)) for i in range(5)]
+        for a, b in zip(v, v[1:]):
+            bm.edges.new((a, b))
+    ob = _object("Wire", wire)
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 2
+    save("subsurf-wire.blend")
+
+    # Mirror with merging after Subdivision: the merge needs smoothed positions the reader does not compute.
+    _empty()
+    ob = _object("HalfGrid", lambda bm: _grid(bm, 2, 2, size=0.5))
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 1
+    ob.modifiers.new("Mirror", "MIRROR")
+    save("subsurf-then-mirror.blend")
+
+    # Geometry Nodes (a group passing its geometry through): not evaluated.
+    _empty()
+    ob = _object("Nodes", lambda bm: bmesh.ops.create_cube(bm, size=2.0))
+    m = ob.modifiers.new("GeometryNodes", "NODES")
+    group = bpy.data.node_groups.new("Passthrough", "GeometryNodeTree")
+    group.inputs.new("NodeSocketGeometry", "Geometry")
+    group.outputs.new("NodeSocketGeometry", "Geometry")
+    node_in = group.nodes.new("NodeGroupInput")
+    node_out = group.nodes.new("NodeGroupOutput")
+    group.links.new(node_in.outputs[0], node_out.inputs[0])
+    m.node_group = group
+    save("geometry-nodes.blend")
+
     # Solidify (simple) on a plane grid and on an open cylinder; one without rim.
     _empty()
     ob = _object("Plane", lambda bm: _grid(bm, 3, 2))

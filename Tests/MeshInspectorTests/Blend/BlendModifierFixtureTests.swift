@@ -45,6 +45,14 @@ import Testing
          ["Displace", "Smooth", "Simple Deform", "Smooth Corrective", "Cast", "Wave", "Weighted Normal"]),
         ("unevaluated-bevel.blend", .approximate(unevaluated: ["Bevel"]), []),
         ("stack-mirror-array-triangulate-subsurf.blend", .exact(box: false), ["Mirror", "Array", "Triangulate", "Subdivision Surface"]),
+        ("array-radial-merge.blend", .exact(box: true), ["Array"]),
+        ("array-offset-object.blend", .exact(box: true), ["Array"]),
+        ("subsurf-triangulate.blend", .exact(box: false), ["Subdivision Surface", "Triangulate"]),
+        ("solidify-subsurf.blend", .exact(box: false), ["Solidify", "Subdivision Surface"]),
+        ("mirror-xy-merge.blend", .exact(box: true), ["Mirror"]),
+        ("subsurf-wire.blend", .exact(box: false), ["Subdivision Surface"]),
+        ("subsurf-then-mirror.blend", .approximate(unevaluated: []), ["Subdivision Surface", "Mirror"]),
+        ("geometry-nodes.blend", .approximate(unevaluated: ["Geometry Nodes"]), []),
     ]
 
     struct Expected {

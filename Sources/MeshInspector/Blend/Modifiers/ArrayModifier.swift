@@ -4,8 +4,8 @@ import Foundation
 /// constant offset (`offset`, `offset_type` bit 0) plus the relative offset (`scale` times the mesh's size per
 /// axis, bit 1). With merging (`flags` bit 0) each vertex of a copy merges with the nearest vertex of the previous
 /// copy within `merge_dist`, and with bit 1 the first copy with the last; Blender then merges in "dump if equal"
-/// mode (`MeshVertexMerge`). An offset object, caps and curve fitting are not reproduced: counts stay exact for an
-/// offset object without merging, the rest is marked approximate.
+/// mode (`MeshVertexMerge`). With an offset object (bit 2, `offset_ob`) each copy also goes through that object's
+/// matrix relative to this one's, as radial arrays do. Caps and curve fitting are not reproduced (approximate).
 enum ArrayModifier {
     static let offsetConstant: Int64 = 1 << 0
     static let offsetRelative: Int64 = 1 << 1
@@ -27,8 +27,15 @@ enum ArrayModifier {
         if offsetType & offsetRelative != 0, let box = state.box {
             offset += (array.finiteVector(["scale"]) ?? .zero) * (box.high - box.low)
         }
+        // Each copy is the previous one through `step`: the translation above, then (with an offset object) the
+        // offset object's matrix relative to this object's, so copies can turn and scale as well.
+        var step = AffineTransform.translation(offset)
         if offsetType & offsetObject != 0, let pointer = array.pointer(["offset_ob"]), pointer != 0 {
-            if merge || fitType == fitLength { context.approximate("uses an offset object, which is not reproduced") }
+            if let offsetWorld = context.worldOf(pointer), let inverse = context.objectWorld.inverted() {
+                step = step * inverse * offsetWorld
+            } else {
+                context.approximate("uses an offset object that could not be placed")
+            }
         }
         if [array.pointer(["start_cap"]), array.pointer(["end_cap"])].contains(where: { ($0 ?? 0) != 0 }) {
             context.approximate("adds caps, which are not counted")
@@ -37,9 +44,11 @@ enum ArrayModifier {
         var count = Int(array.integer(["count"]) ?? 1)
         if fitType == fitLength {
             let length = array.finiteFloat(["length"]) ?? 0
-            let step = (offset * offset).sum().squareRoot()
+            let shift = SIMD3(step.rows[0][3], step.rows[1][3], step.rows[2][3])
+            let distance = (shift * shift).sum().squareRoot()
             let epsilon = Double(Float.ulpOfOne)
-            count = step > epsilon ? Int(clamping: Int64(((length + epsilon) / step + 1).rounded(.down))) : 1
+            let fitted = (length + epsilon) / distance + 1
+            count = distance > epsilon && fitted.isFinite ? Int(clamping: Int64(Swift.min(fitted, 1e15).rounded(.down))) : 1
         } else if fitType == fitCurve {
             context.approximate("fits a curve, whose length is not measured")
         }
@@ -49,14 +58,19 @@ enum ArrayModifier {
         let counts = state.counts
         let total = try SymbolicCount.multiply(counts.largest, count)
         guard case .geometry(let mesh) = state, context.fitsGeometry(total) else {
-            if merge { context.approximate("merges copies of a mesh too dense to rebuild") }
-            let box = state.box
-            let last = offset * Double(count - 1)
+            if merge { context.approximate("merges copies of a mesh known only by its counts (after Subdivision, or too dense to rebuild)") }
+            var box = state.box
+            var transform = AffineTransform.identity
+            // The box of every copy, while that stays cheap; the rest of a huge count is left out of the box.
+            for _ in 1..<Swift.min(count, 10_000) {
+                transform = transform * step
+                box = unionBox(box, transformedBox(state.box, transform.apply))
+            }
             state = .counts(MeshCounts(vertices: try SymbolicCount.multiply(counts.vertices, count),
                                        edges: try SymbolicCount.multiply(counts.edges, count),
                                        faces: try SymbolicCount.multiply(counts.faces, count),
                                        corners: try SymbolicCount.multiply(counts.corners, count), allQuads: counts.allQuads),
-                            box: unionBox(box, transformedBox(box) { $0 + last }))
+                            box: box)
             return
         }
 
@@ -64,10 +78,12 @@ enum ArrayModifier {
         var result = ModifierMesh()
         result.positions.reserveCapacity(n * count)
         result.cornerVertices.reserveCapacity(mesh.cornerVertices.count * count)
+        var transform = AffineTransform.identity
         for copy in 0..<count {
-            let shift = offset * Double(copy)
+            if copy > 0 { transform = transform * step }
             let base = Int32(copy * n)
-            result.positions.append(contentsOf: mesh.positions.map { $0 + shift })
+            let placed = transform
+            result.positions.append(contentsOf: mesh.positions.map { placed.apply($0) })
             result.edges.append(contentsOf: mesh.edges.map { $0 &+ SIMD2(base, base) })
             for face in 0..<mesh.faceCount {
                 for corner in mesh.faceRange(face) { result.cornerVertices.append(mesh.cornerVertices[corner] + base) }

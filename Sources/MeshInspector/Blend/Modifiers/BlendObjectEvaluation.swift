@@ -89,11 +89,16 @@ struct BlendObjectEvaluation {
             }
         }
 
-        // World matrices the stack may need: the object's own and those of mirror objects.
+        // World matrices the stack may need: the object's own, its mirror objects' and array offset objects'.
         var worlds: [UInt64: AffineTransform] = [:]
-        for modifier in modifiers where modifier.integer(["type"]) == BlendModifierType.mirror {
-            if let pointer = modifier.reinterpreted(as: "MirrorModifierData", dna: dna)?.pointer(["mirror_ob"]), pointer != 0,
-               BlendStruct.at(pointer, as: "Object", in: file, dna: dna) != nil {
+        for modifier in modifiers {
+            let reference: UInt64?
+            switch modifier.integer(["type"]) {
+            case BlendModifierType.mirror: reference = modifier.reinterpreted(as: "MirrorModifierData", dna: dna)?.pointer(["mirror_ob"])
+            case BlendModifierType.array: reference = modifier.reinterpreted(as: "ArrayModifierData", dna: dna)?.pointer(["offset_ob"])
+            default: reference = nil
+            }
+            if let pointer = reference, pointer != 0, BlendStruct.at(pointer, as: "Object", in: file, dna: dna) != nil {
                 worlds[pointer] = try transforms.world(of: pointer)
             }
         }

@@ -49,7 +49,7 @@ enum MirrorModifier {
     ) throws {
         let counts = state.counts
         guard case .geometry(let mesh) = state, context.fitsGeometry(try SymbolicCount.multiply(counts.largest, 2)) else {
-            if merge { context.approximate("merges vertices on a mesh too dense to rebuild") }
+            if merge { context.approximate("merges vertices of a mesh known only by its counts (after Subdivision, or too dense to rebuild)") }
             let doubled = MeshCounts(vertices: try SymbolicCount.multiply(counts.vertices, 2), edges: try SymbolicCount.multiply(counts.edges, 2),
                                      faces: try SymbolicCount.multiply(counts.faces, 2), corners: try SymbolicCount.multiply(counts.corners, 2),
                                      allQuads: counts.allQuads)

@@ -31,7 +31,7 @@ enum SolidifyModifier {
 
         let counts = state.counts
         guard case .geometry(let mesh) = state, context.fitsGeometry(try SymbolicCount.multiply(counts.largest, 3)) else {
-            context.approximate("runs on a mesh too dense to rebuild, so its boundary is not known")
+            context.approximate("runs on a mesh known only by its counts (after Subdivision, or too dense to rebuild), so its boundary is not known")
             let grow = SIMD3(repeating: abs(thickness))
             state = .counts(MeshCounts(vertices: try SymbolicCount.multiply(counts.vertices, 2),
                                        edges: try SymbolicCount.multiply(counts.edges, 2),

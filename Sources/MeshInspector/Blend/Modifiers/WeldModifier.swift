@@ -19,7 +19,7 @@ enum WeldModifier {
             context.approximate("collapses loose edges only, which is not reproduced")
         }
         guard case .geometry(let mesh) = state else {
-            context.approximate("runs on a mesh too dense to rebuild, so nothing is welded")
+            context.approximate("runs on a mesh known only by its counts (after Subdivision, or too dense to rebuild), so nothing is welded")
             return
         }
         let n = mesh.positions.count
