@@ -196,6 +196,32 @@ def build_all(out):
     m.use_bisect_axis = (True, False, False)
     save("mirror-bisect.blend")
 
+    # Bisect cutting through faces: a 7-sided capped cylinder off-centre (n-gon caps and side quads are cut), and
+    # a cube kept on the negative side (flip) of a mirror empty turned 30 degrees.
+    _empty()
+
+    def prism(bm):
+        bmesh.ops.create_cone(bm, cap_ends=True, cap_tris=False, segments=7, radius1=1.0, radius2=1.0, depth=1.0)
+        bmesh.ops.translate(bm, vec=(0.3, 0, 0), verts=bm.verts)
+        a, b = bm.verts.new((-2, 0, 2)), bm.verts.new((1, 0, 2))
+        bm.edges.new((a, b))
+    ob = _object("Prism", prism)
+    m = ob.modifiers.new("Mirror", "MIRROR")
+    m.use_bisect_axis = (True, False, False)
+    save("mirror-bisect-cut.blend")
+
+    _empty()
+    ob = _object("Cut", lambda bm: bmesh.ops.create_cube(bm, size=1.0), location=(0.2, 0, 0))
+    pivot = bpy.data.objects.new("MirrorPlane", None)
+    pivot.location = (0.3, 0.1, 0)
+    pivot.rotation_euler = (0, 0, math.pi / 6)
+    bpy.context.scene.collection.objects.link(pivot)
+    m = ob.modifiers.new("Mirror", "MIRROR")
+    m.mirror_object = pivot
+    m.use_bisect_axis = (True, False, False)
+    m.use_bisect_flip_axis = (True, False, False)
+    save("mirror-bisect-flip-object.blend")
+
     # Subdivision level 2 on a cube with a loose edge and a loose vertex.
     _empty()
     ob = _object("CubeLoose", _cube_with_loose)

@@ -5,11 +5,12 @@ import Foundation
 /// the reflection is done in the mirror object's space). Unless `MOD_MIR_NO_MERGE` is set, a vertex whose
 /// reflection lies closer than `tolerance` to it merges with it, and the copy of a face whose vertices all merged
 /// (a face lying in the plane) is dropped — Blender's merge in "dump if mapped" mode (`MeshVertexMerge`).
-/// Bisect is not done: the stack is still counted, as approximate.
+/// With bisect on an axis, the far side is cut away first (`MirrorBisect`).
 enum MirrorModifier {
     static let axisX: Int64 = 1 << 3
     static let noMerge: Int64 = 1 << 7
     static let bisectAxisX: Int64 = 1 << 8
+    static let bisectFlipAxisX: Int64 = 1 << 11
 
     static func apply(_ mirror: BlendStruct, to state: inout ModifierMeshState, context: inout ModifierContext) throws {
         let flag = mirror.integer(["flag"]) ?? 0
@@ -17,9 +18,7 @@ enum MirrorModifier {
         let tolerance = mirror.finiteFloat(["tolerance"]) ?? 0.001
         let axes = (0..<3).filter { flag & (axisX << Int64($0)) != 0 }
         guard !axes.isEmpty else { return }
-        if axes.contains(where: { flag & (bisectAxisX << Int64($0)) != 0 }) {
-            context.approximate("bisects the mesh, which is not reproduced")
-        }
+        let bisectThreshold = Swift.max(mirror.finiteFloat(["bisect_threshold"]) ?? 0.001, 0)
 
         // Object space → mirror object's space (`toMirror`), flip, and back.
         var toMirror: AffineTransform?
@@ -34,10 +33,22 @@ enum MirrorModifier {
             var flip = SIMD3<Double>(1, 1, 1)
             flip[axis] = -1
             let reflect: (SIMD3<Double>) -> SIMD3<Double>
+            let planeSpace: (SIMD3<Double>) -> SIMD3<Double>
             if let toMirror, let back = toMirror.inverted() {
                 reflect = { back.apply(toMirror.apply($0) * flip) }
+                planeSpace = { toMirror.apply($0) }
             } else {
                 reflect = { $0 * flip }
+                planeSpace = { $0 }
+            }
+            if flag & (bisectAxisX << Int64(axis)) != 0 {
+                // Kept: the positive side, or the negative one with the flip flag.
+                let keep: Double = flag & (bisectFlipAxisX << Int64(axis)) != 0 ? -1 : 1
+                if case .geometry(let mesh) = state {
+                    state = .geometry(MirrorBisect.bisect(mesh, threshold: bisectThreshold) { planeSpace($0)[axis] * keep })
+                } else {
+                    context.approximate("bisects a mesh known only by its counts (after Subdivision, or too dense to rebuild)")
+                }
             }
             try mirrorOnce(&state, reflect: reflect, merge: merge, tolerance: tolerance, context: &context)
         }
