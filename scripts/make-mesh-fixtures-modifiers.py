@@ -457,6 +457,14 @@ def build_all(out):
     bm.free()
     save("shared-mesh-one-modified.blend")
 
+    # Modifiers Blender skips as disabled: a Boolean without an operand, Geometry Nodes without a node group.
+    _empty()
+    ob = _object("Leftovers", lambda bm: bmesh.ops.create_cube(bm, size=2.0))
+    ob.modifiers.new("Boolean", "BOOLEAN")
+    ob.modifiers.new("EmptyNodes", "NODES")
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 1
+    save("disabled-boolean-nodes.blend")
+
     # Deform-only modifiers: counts unchanged.
     _empty()
     ob = _object("Deformed", lambda bm: bmesh.ops.create_monkey(bm))

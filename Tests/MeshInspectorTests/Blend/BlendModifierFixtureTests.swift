@@ -42,6 +42,7 @@ import Testing
         ("decimate-one.blend", .exact(box: true), ["Decimate"]),
         ("decimate-half.blend", .approximate(unevaluated: []), ["Decimate"]),
         ("disabled-in-viewport.blend", .exact(box: true), []),
+        ("disabled-boolean-nodes.blend", .exact(box: false), ["Boolean", "Geometry Nodes", "Subdivision Surface"]),
         ("shared-mesh-one-modified.blend", .exact(box: true), ["Mirror"]),
         ("deform-only.blend", .exact(box: false),
          ["Displace", "Smooth", "Simple Deform", "Smooth Corrective", "Cast", "Wave", "Weighted Normal"]),

@@ -3,7 +3,8 @@ import Foundation
 /// How one mesh object with viewport modifiers is counted, decided once per object (its instanced copies reuse
 /// it):
 ///
-/// - only count-preserving modifiers (Armature, Displace, Smooth...): the stored counts, exact;
+/// - only count-preserving modifiers (Armature, Displace, Smooth...) or ones Blender skips as disabled
+///   (`DisabledModifiers`): the stored counts, exact;
 /// - any modifier outside what the evaluator knows (Bevel, Boolean, Geometry Nodes...): the stored counts, as
 ///   today, marked approximate and named in `unevaluated`;
 /// - otherwise the base mesh's topology is read (`BlendMeshTopology`) and the stack run (`BlendModifierStack`).
@@ -24,6 +25,9 @@ struct BlendObjectEvaluation {
     let limits: InspectionLimits
     let meshReader: BlendMeshReader
     private var cache: [UInt64: Outcome] = [:]
+    /// Evaluated positions kept for later instanced copies of the same object; past this many, copies use the
+    /// evaluated box instead, so a scene of many big modified objects does not hold them all in memory.
+    private var cachedPositions = 8_000_000
 
     init(file: BlendFile, dna: BlendSDNA, limits: InspectionLimits, meshReader: BlendMeshReader) {
         self.file = file
@@ -40,7 +44,15 @@ struct BlendObjectEvaluation {
         if let cached = cache[objectPointer] { return (cached, false) }
         let result = try evaluate(objectPointer: objectPointer, objectName: objectName, mesh: mesh, stored: stored,
                                   modifiers: modifiers, transforms: &transforms)
-        cache[objectPointer] = result
+        var kept = result
+        if let positions = kept.positions {
+            if positions.count <= cachedPositions {
+                cachedPositions -= positions.count
+            } else {
+                kept.positions = nil
+            }
+        }
+        cache[objectPointer] = kept
         return (result, true)
     }
 
@@ -53,6 +65,7 @@ struct BlendObjectEvaluation {
         let names = types.map(BlendModifierType.name)
         let unknown = types.indices.filter {
             !BlendModifierType.countPreserving.contains(types[$0]) && !BlendModifierType.generative.contains(types[$0])
+                && !DisabledModifiers.isDisabled(modifiers[$0], type: types[$0], dna: dna)
         }
         if !unknown.isEmpty {
             outcome.unevaluated = unknown.map { names[$0] }
