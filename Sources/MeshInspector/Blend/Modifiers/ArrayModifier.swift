@@ -97,8 +97,9 @@ enum ArrayModifier {
         var target = [Int32](repeating: -1, count: result.positions.count)
         var merged = 0
         var exhausted = false
+        var work = PointGrid.workBudget
         func mapDoubles(sources: Range<Int>, targets: Range<Int>) {
-            var grid = PointGrid(points: result.positions, indices: targets, cellSize: mergeDistance)
+            var grid = PointGrid(points: result.positions, indices: targets, cellSize: mergeDistance, work: work)
             for source in sources where target[source] < 0 {
                 guard let found = grid.nearest(to: result.positions[source], within: mergeDistance),
                       Int(found) != source else { continue }
@@ -106,6 +107,7 @@ enum ArrayModifier {
                 merged += 1
             }
             exhausted = exhausted || grid.exhausted
+            work = grid.remainingWork
         }
         for copy in 1..<count {
             mapDoubles(sources: (copy * n)..<((copy + 1) * n), targets: ((copy - 1) * n)..<(copy * n))

@@ -19,16 +19,30 @@ enum MeshVertexMerge {
 
     static func merge(_ mesh: ModifierMesh, target: [Int32], policy: Policy) -> ModifierMesh {
         let vertexCount = mesh.positions.count
-        // Flatten chains (a → b → c) so every vertex points at one that stays; a loop keeps its first vertex.
+        // Flatten chains (a → b → c) so every vertex points at one that stays, each vertex visited once (an array
+        // of a million copies makes chains a million long); a loop keeps the vertex where it closes.
         var resolved = target
-        for v in 0..<vertexCount where resolved[v] >= 0 {
-            var t = resolved[v]
-            var steps = 0
-            while resolved[Int(t)] >= 0, steps < vertexCount {
-                t = resolved[Int(t)]
-                steps += 1
+        var visit = [UInt8](repeating: 0, count: vertexCount)  // 0 new, 1 on the current path, 2 final
+        var path: [Int32] = []
+        for v in 0..<vertexCount where resolved[v] >= 0 && visit[v] == 0 {
+            path.removeAll(keepingCapacity: true)
+            var u = Int32(v)
+            while resolved[Int(u)] >= 0, visit[Int(u)] == 0 {
+                visit[Int(u)] = 1
+                path.append(u)
+                u = resolved[Int(u)]
             }
-            resolved[v] = (t == Int32(v) || steps >= vertexCount) ? -1 : t
+            let root: Int32
+            if visit[Int(u)] == 1 {
+                resolved[Int(u)] = -1
+                root = u
+            } else {
+                root = resolved[Int(u)] >= 0 ? resolved[Int(u)] : u
+            }
+            for p in path {
+                visit[Int(p)] = 2
+                if p != root { resolved[Int(p)] = root }
+            }
         }
         func representative(_ v: Int32) -> Int32 { resolved[Int(v)] >= 0 ? resolved[Int(v)] : v }
 
@@ -129,11 +143,15 @@ struct PointGrid {
     private var cells: [SIMD3<Int64>: [Int32]] = [:]
     private let cellSize: Double
     let points: [SIMD3<Double>]
-    private(set) var remainingWork = 50_000_000
+    private(set) var remainingWork: Int
     private(set) var exhausted = false
+    /// What one modifier may spend on searches, shared by all the grids it builds.
+    static let workBudget = 50_000_000
 
-    init(points: [SIMD3<Double>], indices: some Sequence<Int>, cellSize: Double) {
+    init(points: [SIMD3<Double>], indices: some Sequence<Int>, cellSize: Double, work: Int = PointGrid.workBudget) {
         self.points = points
+        self.remainingWork = work
+        self.exhausted = work <= 0
         self.cellSize = Swift.max(cellSize, 1e-9)
         for index in indices {
             cells[cell(points[index]), default: []].append(Int32(index))
