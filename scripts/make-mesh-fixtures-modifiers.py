@@ -378,6 +378,40 @@ def build_all(out):
     m.node_group = group
     save("geometry-nodes.blend")
 
+    # Overlapping copies: each copy's left quad lands exactly on the previous copy's right quad and is dropped.
+    _empty()
+    ob = _object("Overlap", lambda bm: _grid(bm, 2, 1))
+    m = ob.modifiers.new("Array", "ARRAY")
+    m.count = 3
+    m.relative_offset_displace = (0.5, 0.0, 0.0)
+    m.use_merge_vertices = True
+    save("array-overlap-merge.blend")
+
+    # Solidify on a plane that also has a loose edge and a loose vertex.
+    _empty()
+
+    def plane_with_loose(bm):
+        _grid(bm, 2, 2)
+        a, b = bm.verts.new((0, 4, 0)), bm.verts.new((1, 4, 1))
+        bm.edges.new((a, b))
+        bm.verts.new((3, 3, 3))
+    ob = _object("PlaneLoose", plane_with_loose)
+    ob.modifiers.new("Solidify", "SOLIDIFY").thickness = 0.1
+    save("solidify-loose.blend")
+
+    # Weld collapsing a doubled face: two coincident quads sharing nothing become one.
+    _empty()
+
+    def doubled_quad(bm):
+        for _ in range(2):
+            v = [bm.verts.new(p) for p in ((0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0))]
+            bm.faces.new(v)
+        v = [bm.verts.new(p) for p in ((2, 0, 0), (3, 0, 0), (3, 1, 0), (2, 1, 0))]
+        bm.faces.new(v)
+    ob = _object("Doubled", doubled_quad)
+    ob.modifiers.new("Weld", "WELD")
+    save("weld-doubled-face.blend")
+
     # Solidify (simple) on a plane grid and on an open cylinder; one without rim.
     _empty()
     ob = _object("Plane", lambda bm: _grid(bm, 3, 2))

@@ -3,7 +3,7 @@ import Foundation
 /// World-space triangles of a .blend scene: the objects `BlendReader` counts (visible in the current scene and
 /// view layer, collection instances expanded) through the same world matrices, turned from Z up to Y up.
 ///
-/// Meshes are drawn as stored, before modifiers, like the counts. Faces come from the face offsets (3.6+) or
+/// Meshes are drawn as stored, before modifiers (the counts evaluate them; previews do not yet). Faces come from the face offsets (3.6+) or
 /// `MPoly` sizes (up to 3.5) and their corners' vertices from the `.corner_vert` attribute (3.6+) or `MLoop`
 /// records (up to 3.5); faces split into fans. Pre-2.63 meshes (`MFace` only) and Blender 5's attribute storage
 /// for corners are not drawn. Each mesh is read once however many objects show it.

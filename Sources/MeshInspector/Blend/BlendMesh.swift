@@ -10,8 +10,8 @@ import Foundation
 /// | polygon sizes   | `CD_MPOLY` layer in `pdata` (`loopstart`, `totloop`) | `poly_offset_indices` | `face_offset_indices` | same |
 ///
 /// Blender 5 moved generic attributes (positions included) into `attribute_storage`; that is read as well.
-/// Counts are of the mesh as stored: modifiers are not evaluated, so a mesh with e.g. a Subdivision Surface
-/// modifier counts its base cage, where Blender's statistics would count the subdivided result.
+/// Counts are of the mesh as stored; objects with modifiers are evaluated on top of this by
+/// `BlendObjectEvaluation` (Modifiers/), which reads the full topology through `BlendMeshTopology`.
 struct BlendMeshReader {
     static let cdMVert: Int64 = 0
     static let cdMFace: Int64 = 4
