@@ -511,6 +511,21 @@ def build_all(out):
     ob.modifiers.new("WeightedNormal", "WEIGHTED_NORMAL")
     save("deform-only.blend")
 
+    # Edge Split: by angle on Suzanne, by sharp marks only on a cylinder with two marked edges, then Subdivision.
+    _empty()
+    ob = _object("SplitMonkey", lambda bm: bmesh.ops.create_monkey(bm))
+    ob.modifiers.new("EdgeSplit", "EDGE_SPLIT")
+    save("edge-split-angle.blend")
+
+    _empty()
+    ob = _object("SplitTube", _open_cylinder)
+    ob.data.edges[0].use_edge_sharp = True
+    ob.data.edges[5].use_edge_sharp = True
+    m = ob.modifiers.new("EdgeSplit", "EDGE_SPLIT")
+    m.use_edge_angle = False
+    ob.modifiers.new("Subdivision", "SUBSURF").levels = 1
+    save("edge-split-sharp-subsurf.blend")
+
     # A modifier the reader does not evaluate (Bevel) after one it does (Mirror).
     _empty()
     ob = _object("Beveled", lambda bm: bmesh.ops.create_cube(bm, size=1.0), location=(0, 0, 0))

@@ -52,6 +52,8 @@ import Testing
         ("array-overlap-merge.blend", .exact(box: true), ["Array"]),
         ("solidify-loose.blend", .exact(box: false), ["Solidify"]),
         ("weld-doubled-face.blend", .exact(box: true), ["Weld"]),
+        ("edge-split-angle.blend", .exact(box: true), ["Edge Split"]),
+        ("edge-split-sharp-subsurf.blend", .exact(box: false), ["Edge Split", "Subdivision Surface"]),
         ("array-offset-object.blend", .exact(box: true), ["Array"]),
         ("subsurf-triangulate.blend", .exact(box: false), ["Subdivision Surface", "Triangulate"]),
         ("solidify-subsurf.blend", .exact(box: false), ["Solidify", "Subdivision Surface"]),

@@ -89,6 +89,7 @@ struct BlendMeshTopology {
                 }
                 result.edges.append(SIMD2(a, b))
             }
+            result.sharpEdges = sharpEdges(mesh, edges: result.edges)
         }
         return result
     }
@@ -148,6 +149,29 @@ struct BlendMeshTopology {
             return data
         }
         return nil
+    }
+
+    /// Edges marked sharp: the `sharp_edge` boolean layer (3.5+) or `MEdge.flag & ME_SHARP` (bit 9, checked
+    /// against Blender 3.4.1).
+    private func sharpEdges(_ mesh: BlendStruct, edges: [SIMD2<Int32>]) -> Set<UInt64> {
+        var sharp = Set<UInt64>()
+        let read = file.read
+        if let pointer = namedLayer(mesh, ["edge_data", "edata"], named: "sharp_edge"), let block = file.block(at: pointer),
+           block.data.count >= edges.count {
+            for (index, edge) in edges.enumerated() where (read.uint8(block.data.lowerBound + index) ?? 0) != 0 {
+                sharp.insert(ModifierMesh.edgeKey(edge.x, edge.y))
+            }
+            return sharp
+        }
+        if let layout = dna.layout(named: "MEdge"), let flag = layout.fields["flag"], flag.size == 2,
+           let pointer = reader.layerData(mesh, ["edge_data", "edata"], type: Self.cdMEdge) ?? mesh.pointer(["medge"]),
+           pointer != 0, let block = file.block(at: pointer), block.data.count / layout.size >= edges.count {
+            for (index, edge) in edges.enumerated() {
+                let value = read.uint16(block.data.lowerBound + index * layout.size + flag.offset) ?? 0
+                if value & (1 << 9) != 0 { sharp.insert(ModifierMesh.edgeKey(edge.x, edge.y)) }
+            }
+        }
+        return sharp
     }
 
     /// The data of a `CustomData` layer found by name whatever its type number (`.edge_verts` is an int2 layer).

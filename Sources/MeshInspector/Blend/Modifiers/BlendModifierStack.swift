@@ -8,6 +8,8 @@ struct ModifierContext {
     let objectWorld: AffineTransform
     let worldOf: (UInt64) -> AffineTransform?
     var modifierName = ""
+    /// A reshaping modifier already ran, so the mesh no longer carries the file's per-edge marks.
+    var geometryRebuilt = false
     /// Reasons a count is not Blender's exact figure, worded for the creator.
     private(set) var approximations: [String] = []
 
@@ -48,6 +50,7 @@ enum BlendModifierStack {
         BlendModifierType.mirror: "MirrorModifierData", BlendModifierType.array: "ArrayModifierData",
         BlendModifierType.solidify: "SolidifyModifierData", BlendModifierType.triangulate: "TriangulateModifierData",
         BlendModifierType.weld: "WeldModifierData", BlendModifierType.decimate: "DecimateModifierData",
+        BlendModifierType.edgeSplit: "EdgeSplitModifierData",
     ]
 
     /// A modifier's settings could not be read (the file's DNA lacks the struct, or the block is short).
@@ -82,9 +85,12 @@ enum BlendModifierStack {
                 try TriangulateModifier.apply(settings, to: &state, context: &context)
             case BlendModifierType.weld:
                 try WeldModifier.apply(settings, to: &state, context: &context)
+            case BlendModifierType.edgeSplit:
+                try EdgeSplitModifier.apply(settings, to: &state, context: &context)
             default:
                 try DecimateModifier.apply(settings, to: &state, context: &context)
             }
+            context.geometryRebuilt = true
             let largest = state.counts.largest
             guard largest <= context.limits.maxElements else {
                 throw MeshInspectionError(

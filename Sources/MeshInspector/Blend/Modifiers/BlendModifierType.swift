@@ -8,6 +8,7 @@ enum BlendModifierType {
     static let decimate: Int64 = 6
     static let armature: Int64 = 8
     static let array: Int64 = 12
+    static let edgeSplit: Int64 = 13
     static let multiresolution: Int64 = 29
     static let solidify: Int64 = 33
     static let triangulate: Int64 = 44
@@ -38,7 +39,9 @@ enum BlendModifierType {
     ]
 
     /// Modifiers the evaluator rebuilds (exactly, or approximately where its code says so).
-    static let generative: Set<Int64> = [subdivisionSurface, mirror, decimate, array, multiresolution, solidify, triangulate, weld]
+    static let generative: Set<Int64> = [
+        subdivisionSurface, mirror, decimate, array, edgeSplit, multiresolution, solidify, triangulate, weld,
+    ]
 
     static func name(_ type: Int64) -> String { names[type] ?? "Modifier type \(type)" }
 }

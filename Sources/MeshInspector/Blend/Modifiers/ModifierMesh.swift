@@ -9,6 +9,8 @@ struct ModifierMesh {
     var faceOffsets: [Int32] = [0]
     var cornerVertices: [Int32] = []
     var edges: [SIMD2<Int32>] = []
+    /// Edges marked sharp in the file (`edgeKey`s), for Edge Split; only the base mesh carries them.
+    var sharpEdges: Set<UInt64> = []
 
     var counts: MeshCounts {
         MeshCounts(vertices: positions.count, edges: edges.count, faces: faceOffsets.count - 1, corners: cornerVertices.count,
