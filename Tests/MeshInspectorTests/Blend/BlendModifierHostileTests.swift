@@ -92,7 +92,7 @@ import Testing
     @Test func randomBytesInModifierBlocksNeverTrap() throws {
         var generator = SystemRandomNumberGenerator()
         for name in ["mirror-subsurf-half-monkey.blend", "array-merge.blend", "solidify-open-cylinder.blend", "weld-all.blend",
-                     "stack-mirror-array-triangulate-subsurf.blend"] {
+                     "stack-mirror-array-triangulate-subsurf.blend", "edge-split-angle.blend", "mirror-bisect-cut.blend"] {
             let raw = try FBXBlendExpectation.data(directory: "blend/modifiers", name: name)
             let clean = try raw.withUnsafeBytes { try Decompression.zstd($0, limit: 1 << 28) }
             let modifierRanges: [Range<Int>] = try clean.withUnsafeBytes { buffer in
