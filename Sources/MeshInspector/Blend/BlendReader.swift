@@ -9,10 +9,13 @@ import Foundation
 /// - A mesh shared by several objects (linked duplicates) counts **once**, as in Blender's statistics, which add
 ///   each evaluated mesh a single time; an object with modifiers has its own evaluated mesh and counts on its own.
 ///   `meshCount` is the number of meshes counted that way.
-/// - Modifiers enabled in the viewport are evaluated (see `BlendObjectEvaluation` and `Modifiers/`): Mirror,
-///   Subdivision Surface, Multiresolution, Array, Solidify, Triangulate, Weld, Decimate, and the modifiers that
-///   only deform. An object with any other modifier counts its stored mesh, with a warning, `isApproximate` and
-///   the modifier in `unevaluatedModifiers`.
+/// - Modifiers enabled in the viewport are evaluated (see `BlendObjectEvaluation` and `Modifiers/`): Mirror (with
+///   bisect and mirror objects), Subdivision Surface, Multiresolution, Array, Solidify, Triangulate, Weld, Edge
+///   Split, Decimate, Booleans and Geometry Nodes Blender skips as disabled, and the modifiers that only deform
+///   (their positions are not moved, so the box uses the undeformed mesh). Settings reproduced only roughly
+///   (Decimate below 1.0, Solidify's complex mode, merges after Subdivision...) set `isApproximate` with a
+///   warning. An object with any other modifier counts its stored mesh, with a warning, `isApproximate` and the
+///   modifier in `unevaluatedModifiers`.
 /// - Materials, textures and animations are the file's `Material` (`MA`), `Image` (`IM`, minus render-result and
 ///   viewer images) and `Action` (`AC`) datablocks, i.e. `len(bpy.data.materials)` and so on.
 /// - Rigged: a counted mesh object with an Armature modifier or an armature parent.
