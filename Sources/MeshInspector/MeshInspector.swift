@@ -44,7 +44,7 @@ public enum MeshInspector {
             throw MeshInspectionError(
                 .limitExceeded, "The file is \(data.count) bytes; the limit is \(limits.maxFileBytes) bytes.")
         }
-        return switch detected {
+        var report: MeshReport = switch detected {
         case .glb: try GLTFReader.inspectGLB(data, limits: limits)
         case .gltf: try GLTFReader.inspectJSON(data, resources: .none, limits: limits)
         case .obj: try OBJReader.inspect(data, resources: .none, limits: limits)
@@ -53,5 +53,7 @@ public enum MeshInspector {
         case .blend(let compression): try BlendReader.inspect(data, compression: compression, limits: limits)
         case .zipBundle: try ZipBundleReader.inspect(data, limits: limits)
         }
+        QualityInspector.attach(to: &report, data: data, as: detected, limits: limits)
+        return report
     }
 }

@@ -67,6 +67,8 @@ public struct MeshReport: Codable, Sendable, Equatable {
     public var evaluatedModifiers: [String] = []
     /// Modifier types on counted objects that were not evaluated: those meshes count as stored.
     public var unevaluatedModifiers: [String] = []
+    /// The marketplace quality check (topology, UVs, textures, size and placement); nil when the file has no mesh.
+    public var quality: QualityReport?
 
     public init(
         format: MeshFormat, formatVersion: String? = nil, vertexCount: Int = 0, triangleCount: Int = 0,
