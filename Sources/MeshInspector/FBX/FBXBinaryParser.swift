@@ -241,7 +241,8 @@ enum FBXRetention: Equatable {
             }
         case .all: .all
         case .objects: .objectBody
-        case .objectBody: name == "Properties70" || name == "Properties60" ? .all : .discard
+        // UV layers are kept too (their arrays stay undecoded until asked for): the quality check reads them.
+        case .objectBody: name == "Properties70" || name == "Properties60" || name == "LayerElementUV" ? .all : .discard
         case .discard: .discard
         }
     }
