@@ -46,7 +46,10 @@ struct MeshTopology: Equatable {
         let extent = low.x.isFinite ? Double((high - low).max()) : 0
         let areaFloor = extent * extent * zeroAreaTolerance
 
-        var edges = EdgeTable(expected: mesh.corners.count + mesh.edges.count / 2)
+        // Pass one: faces (areas, used vertices) and how many edges start at each welded vertex; pass two files
+        // every edge under its lower vertex. Sequential passes over flat arrays rather than a hash table: an
+        // edge table probed at random costs a cache miss per corner on a million-face mesh.
+        var buckets = EdgeBuckets(vertexCount: vertexCount)
         mesh.positions.withUnsafeBufferPointer { p in
             mesh.corners.withUnsafeBufferPointer { corners in
                 welded.withUnsafeBufferPointer { w in
@@ -64,16 +67,15 @@ struct MeshTopology: Equatable {
                         // Newell's normal: twice the area vector of any planar or near-planar polygon.
                         var normal = SIMD3<Double>()
                         let first = Int(corners[start])
+                        let origin = SIMD3<Double>(Double(p[first * 3]), Double(p[first * 3 + 1]), Double(p[first * 3 + 2]))
                         for i in 0..<n {
                             let va = Int(corners[start + i])
-                            let vb = Int(corners[start + (i + 1) % n])
+                            let vb = Int(corners[start + (i + 1 == n ? 0 : i + 1)])
                             used[va] = true
                             let a = w[va], b = w[vb]
-                            if a != b { edges.addFaceEdge(a, b) }
-                            let pa = SIMD3<Double>(Double(p[va * 3]), Double(p[va * 3 + 1]), Double(p[va * 3 + 2]))
-                                - SIMD3<Double>(Double(p[first * 3]), Double(p[first * 3 + 1]), Double(p[first * 3 + 2]))
-                            let pb = SIMD3<Double>(Double(p[vb * 3]), Double(p[vb * 3 + 1]), Double(p[vb * 3 + 2]))
-                                - SIMD3<Double>(Double(p[first * 3]), Double(p[first * 3 + 1]), Double(p[first * 3 + 2]))
+                            if a != b { buckets.count(a, b) }
+                            let pa = SIMD3<Double>(Double(p[va * 3]), Double(p[va * 3 + 1]), Double(p[va * 3 + 2])) - origin
+                            let pb = SIMD3<Double>(Double(p[vb * 3]), Double(p[vb * 3 + 1]), Double(p[vb * 3 + 2])) - origin
                             normal += SIMD3(pa.y * pb.z - pa.z * pb.y, pa.z * pb.x - pa.x * pb.z, pa.x * pb.y - pa.y * pb.x)
                         }
                         let area = ((normal * normal).sum()).squareRoot() / 2
@@ -82,8 +84,7 @@ struct MeshTopology: Equatable {
                 }
             }
         }
-        var loneEdges = 0
-        welded.withUnsafeBufferPointer { w in
+        func forEachLoneEdge(_ body: (UInt32, UInt32) -> Void) {
             var i = 0
             while i + 1 < mesh.edges.count {
                 let va = Int(mesh.edges[i]), vb = Int(mesh.edges[i + 1])
@@ -91,11 +92,31 @@ struct MeshTopology: Equatable {
                 guard va < vertexCount, vb < vertexCount else { continue }
                 used[va] = true
                 used[vb] = true
-                let a = w[va], b = w[vb]
-                if a != b, edges.addLoneEdge(a, b) { loneEdges += 1 }
+                let a = welded[va], b = welded[vb]
+                if a != b { body(a, b) }
             }
         }
-        let counts = edges.summary()
+        forEachLoneEdge { buckets.count($0, $1) }
+        buckets.prepare()
+        mesh.corners.withUnsafeBufferPointer { corners in
+            welded.withUnsafeBufferPointer { w in
+                var start = 0
+                for size in mesh.faceSizes {
+                    let n = Int(size)
+                    guard n > 0, start + n <= corners.count else { break }
+                    defer { start += n }
+                    var valid = true
+                    for i in 0..<n where Int(corners[start + i]) >= vertexCount { valid = false }
+                    guard valid else { continue }
+                    for i in 0..<n {
+                        let a = w[Int(corners[start + i])], b = w[Int(corners[start + (i + 1 == n ? 0 : i + 1)])]
+                        if a != b { buckets.add(a, b, tag: a < b ? EdgeBuckets.forward : EdgeBuckets.backward) }
+                    }
+                }
+            }
+        }
+        forEachLoneEdge { buckets.add($0, $1, tag: EdgeBuckets.lone) }
+        let counts = buckets.summary()
         result.nonManifoldEdges = counts.nonManifold
         result.boundaryEdges = counts.boundary
         result.inconsistentWindingEdges = counts.inconsistent
@@ -132,10 +153,8 @@ struct MeshTopology: Equatable {
                     for v in 0..<count {
                         // Adding 0 turns -0 into +0, so both hash and compare alike.
                         let x = (p[v * 3] + 0).bitPattern, y = (p[v * 3 + 1] + 0).bitPattern, z = (p[v * 3 + 2] + 0).bitPattern
-                        var hash = UInt64(x) &* 0x9E37_79B9_7F4A_7C15
-                        hash = (hash ^ UInt64(y)) &* 0xC2B2_AE3D_27D4_EB4F
-                        hash = (hash ^ UInt64(z)) &* 0x1656_67B1_9E37_79F9
-                        var slot = Int(truncatingIfNeeded: hash >> 20) & mask
+                        let hash = mix(UInt64(x) << 32 | UInt64(y)) ^ mix(UInt64(z) &+ 0x9E37_79B9_7F4A_7C15)
+                        var slot = Int(truncatingIfNeeded: hash) & mask
                         while true {
                             let other = slots[slot]
                             if other == UInt32.max {
@@ -157,6 +176,16 @@ struct MeshTopology: Equatable {
         return result
     }
 
+    /// SplitMix64's finaliser: every input bit reaches every output bit, so the low bits a table uses are well
+    /// spread even for keys that differ only in a few high bits (vertex numbers packed into 64 bits).
+    @inline(__always)
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     /// A power of two at least 1.5× `count` (and 16), for a linear-probing table that stays under two-thirds full.
     static func tableCapacity(for count: Int) -> Int {
         var capacity = 16
@@ -165,70 +194,93 @@ struct MeshTopology: Equatable {
     }
 }
 
-/// Undirected edges keyed by their two (welded) vertices, counting the faces on each and how many of them run
-/// from the lower-numbered vertex to the higher: a manifold edge between consistently wound faces has two faces,
-/// one each way.
-private struct EdgeTable {
-    private var keys: [UInt64]
-    /// Low 16 bits: faces on the edge (saturating); high 16 bits: faces running low → high (saturating). Bit 15 of
-    /// the low half is never reached by the saturation, so it marks an edge stated on its own.
-    private var counts: [UInt32]
-    private let mask: Int
-    private static let empty = UInt64.max
-    private static let loneFlag: UInt32 = 0x8000
+/// Every edge filed under its lower (welded) vertex, with the higher vertex and how it was met: a face running
+/// from the lower vertex to the higher (`forward`), the other way (`backward`), or an edge stated on its own
+/// (`lone`). A counting sort: `count` every edge, `prepare`, then `add` every edge again in any order.
+///
+/// A manifold edge between consistently wound faces is met twice, once each way.
+private struct EdgeBuckets {
+    static let backward: UInt64 = 0
+    static let forward: UInt64 = 1
+    static let lone: UInt64 = 2
 
-    init(expected: Int) {
-        let capacity = MeshTopology.tableCapacity(for: expected)
-        keys = [UInt64](repeating: Self.empty, count: capacity)
-        counts = [UInt32](repeating: 0, count: capacity)
-        mask = capacity - 1
+    /// Before `prepare`: at `v + 2`, the edges whose lower vertex is `v`. After the `add`s: bucket `v` is
+    /// `starts[v] ..< starts[v + 1]`.
+    private var starts: [UInt32]
+    private var entries: [UInt64] = []
+
+    init(vertexCount: Int) {
+        starts = [UInt32](repeating: 0, count: vertexCount + 2)
     }
 
     @inline(__always)
-    private mutating func slot(_ a: UInt32, _ b: UInt32) -> Int {
-        let key = UInt64(Swift.min(a, b)) << 32 | UInt64(Swift.max(a, b))
-        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 24) & mask
-        return keys.withUnsafeMutableBufferPointer { keys in
-            while true {
-                let stored = keys[slot]
-                if stored == key { return slot }
-                if stored == Self.empty {
-                    keys[slot] = key
-                    return slot
-                }
-                slot = (slot + 1) & mask
+    mutating func count(_ a: UInt32, _ b: UInt32) {
+        starts[Int(Swift.min(a, b)) + 2] &+= 1
+    }
+
+    mutating func prepare() {
+        starts.withUnsafeMutableBufferPointer { s in
+            var total: UInt32 = 0
+            for i in 0..<s.count {
+                total &+= s[i]
+                s[i] = total
             }
         }
+        entries = [UInt64](repeating: 0, count: Int(starts.last ?? 0))
     }
 
     @inline(__always)
-    mutating func addFaceEdge(_ a: UInt32, _ b: UInt32) {
-        let index = slot(a, b)
-        var value = counts[index]
-        if value & 0x7FFF < 0x7FFF { value += 1 }
-        if a < b, value >> 16 < 0x7FFF { value += 1 << 16 }
-        counts[index] = value
+    mutating func add(_ a: UInt32, _ b: UInt32, tag: UInt64) {
+        let bucket = Int(Swift.min(a, b)) + 1
+        let position = Int(starts[bucket])
+        guard position < entries.count else { return }
+        entries[position] = UInt64(Swift.max(a, b)) << 2 | tag
+        starts[bucket] = UInt32(position + 1)
     }
 
-    /// Marks an edge stated on its own; true the first time that edge is stated.
-    mutating func addLoneEdge(_ a: UInt32, _ b: UInt32) -> Bool {
-        let index = slot(a, b)
-        guard counts[index] & Self.loneFlag == 0 else { return false }
-        counts[index] |= Self.loneFlag
-        return true
-    }
-
-    func summary() -> (nonManifold: Int, boundary: Int, inconsistent: Int, loose: Int) {
+    mutating func summary() -> (nonManifold: Int, boundary: Int, inconsistent: Int, loose: Int) {
         var nonManifold = 0, boundary = 0, inconsistent = 0, loose = 0
-        for index in 0..<keys.count where keys[index] != Self.empty {
-            let value = counts[index]
-            let faces = value & 0x7FFF
-            let forward = value >> 16
-            switch faces {
-            case 0: if value & Self.loneFlag != 0 { loose += 1 }
-            case 1: boundary += 1
-            case 2: if forward != 1 { inconsistent += 1 }
-            default: nonManifold += 1
+        let starts = self.starts
+        entries.withUnsafeMutableBufferPointer { entries in
+            for v in 0..<(starts.count - 2) {
+                let begin = Int(starts[v]), end = Int(starts[v + 1])
+                guard begin < end else { continue }
+                var bucket = UnsafeMutableBufferPointer(rebasing: entries[begin..<end])
+                if bucket.count > 1 {
+                    if bucket.count <= 16 {
+                        // Insertion sort: buckets are a vertex's few edges.
+                        for i in 1..<bucket.count {
+                            let value = bucket[i]
+                            var j = i
+                            while j > 0, bucket[j - 1] > value {
+                                bucket[j] = bucket[j - 1]
+                                j -= 1
+                            }
+                            bucket[j] = value
+                        }
+                    } else {
+                        bucket.sort()
+                    }
+                }
+                var i = 0
+                while i < bucket.count {
+                    let other = bucket[i] >> 2
+                    var faces = 0, forward = 0, stated = false
+                    while i < bucket.count, bucket[i] >> 2 == other {
+                        switch bucket[i] & 3 {
+                        case Self.forward: faces += 1; forward += 1
+                        case Self.backward: faces += 1
+                        default: stated = true
+                        }
+                        i += 1
+                    }
+                    switch faces {
+                    case 0: if stated { loose += 1 }
+                    case 1: boundary += 1
+                    case 2: if forward != 1 { inconsistent += 1 }
+                    default: nonManifold += 1
+                    }
+                }
             }
         }
         return (nonManifold, boundary, inconsistent, loose)

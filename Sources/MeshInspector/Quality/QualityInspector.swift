@@ -52,7 +52,7 @@ enum QualityInspector {
         var faces = 0
         for index in placed {
             let mesh = scene.meshes[index]
-            let topology = MeshTopology.analyze(mesh)
+            let (topology, measuredUVs) = measure(mesh)
             topologies[index] = topology
             quality.nonManifoldEdges += topology.nonManifoldEdges
             quality.boundaryEdges += topology.boundaryEdges
@@ -65,8 +65,7 @@ enum QualityInspector {
             quality.uvSetCount = max(quality.uvSetCount, mesh.uvSets.count)
             quality.hasNormals = quality.hasNormals || mesh.hasNormals
             quality.hasVertexColors = quality.hasVertexColors || mesh.hasVertexColors
-            if let uvs = mesh.uvSets.first, topology.faces > 0 {
-                let coverage = UVCoverage.analyze(uvs: uvs, faceSizes: mesh.faceSizes)
+            if let coverage = measuredUVs, topology.faces > 0 {
                 anyUVs = true
                 covered += coverage.covered
                 overlapped += coverage.overlapped
@@ -120,6 +119,25 @@ enum QualityInspector {
         return quality
     }
 
+    /// Corners above which a mesh's topology and UV coverage are measured on two threads at once.
+    static let parallelCorners = 100_000
+
+    /// Topology and coverage of the first UV map: independent, so a large mesh has them measured side by side.
+    static func measure(_ mesh: QualityMesh) -> (MeshTopology, UVCoverage?) {
+        guard mesh.corners.count >= parallelCorners, let uvs = mesh.uvSets.first else {
+            return (MeshTopology.analyze(mesh), mesh.uvSets.first.map { UVCoverage.analyze(uvs: $0, faceSizes: mesh.faceSizes) })
+        }
+        let topology = ResultSlot<MeshTopology>(), coverage = ResultSlot<UVCoverage>()
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            if task == 0 {
+                topology.value = MeshTopology.analyze(mesh)
+            } else {
+                coverage.value = UVCoverage.analyze(uvs: uvs, faceSizes: mesh.faceSizes)
+            }
+        }
+        return (topology.value ?? MeshTopology.analyze(mesh), coverage.value)
+    }
+
     /// Whether the 3×3 part differs from identity by more than float noise.
     static func hasRotationOrScale(_ transform: AffineTransform) -> Bool {
         for row in 0..<3 {
@@ -130,4 +148,9 @@ enum QualityInspector {
         }
         return false
     }
+}
+
+/// One result written by one task of a `concurrentPerform` and read after it returns, which orders the two.
+private final class ResultSlot<Value>: @unchecked Sendable {
+    var value: Value?
 }

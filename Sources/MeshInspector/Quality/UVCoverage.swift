@@ -27,6 +27,8 @@ struct UVCoverage: Equatable {
         let cornerCount = uvs.count / 2
         var low = SIMD2<Float>(repeating: .infinity)
         var high = SIMD2<Float>(repeating: -.infinity)
+        // Σ over fan triangles of their boxes' area and half-perimeter, bounded by their face's box.
+        var boxArea = 0.0, boxPerimeter = 0.0
         uvs.withUnsafeBufferPointer { uv in
             var start = 0
             for size in faceSizes {
@@ -35,11 +37,21 @@ struct UVCoverage: Equatable {
                 defer { start += n }
                 guard n > 0 else { continue }
                 let tile = SIMD2<Float>(uv[start * 2], uv[start * 2 + 1]).rounded(.down)
+                var faceLow = SIMD2<Float>(repeating: .infinity), faceHigh = SIMD2<Float>(repeating: -.infinity)
+                defer {
+                    if faceLow.x.isFinite, n >= 3 {
+                        let sizeU = Double(faceHigh.x) - Double(faceLow.x), sizeV = Double(faceHigh.y) - Double(faceLow.y)
+                        boxArea += Double(n - 2) * sizeU * sizeV
+                        boxPerimeter += Double(n - 2) * (sizeU + sizeV)
+                        low = pointwiseMin(low, faceLow)
+                        high = pointwiseMax(high, faceHigh)
+                    }
+                }
                 for corner in start..<(start + n) {
                     let point = SIMD2(uv[corner * 2], uv[corner * 2 + 1])
                     guard point.x.isFinite, point.y.isFinite else { continue }
-                    low = pointwiseMin(low, point)
-                    high = pointwiseMax(high, point)
+                    faceLow = pointwiseMin(faceLow, point)
+                    faceHigh = pointwiseMax(faceHigh, point)
                     if point.x < -tolerance || point.y < -tolerance || point.x > 1 + tolerance || point.y > 1 + tolerance {
                         result.outsideUnitSquare = true
                     }
@@ -59,20 +71,19 @@ struct UVCoverage: Equatable {
         if !result.outsideUnitSquare { result.looksLikeUDIM = false }
 
         // Resolution: texelsPerUnit, lowered until the grid and the triangles' boxes fit their caps.
-        let spanU = Double(high.x - low.x), spanV = Double(high.y - low.y)
+        // In doubles: the span of two finite floats can overflow a float.
+        let spanU = Double(high.x) - Double(low.x), spanV = Double(high.y) - Double(low.y)
         var density = min(texelsPerUnit, (Double(maxSamples) / (spanU * spanV)).squareRoot())
-        var boxArea = 0.0
-        uvs.withUnsafeBufferPointer { uv in
-            forEachTriangle(uv, faceSizes) { a, b, c in
-                let lo = pointwiseMin(pointwiseMin(a, b), c), hi = pointwiseMax(pointwiseMax(a, b), c)
-                boxArea += Double(hi.x - lo.x) * Double(hi.y - lo.y) + Double(hi.x - lo.x + hi.y - lo.y) / density
-            }
-        }
+        boxArea += boxPerimeter / density + Double(faceSizes.count) / (density * density)
         if boxArea * density * density > Double(maxVisits) {
             density = max(1, (Double(maxVisits) / max(boxArea, 1e-30)).squareRoot() / 2)
         }
-        let width = max(1, min(4096, Int((spanU * density).rounded(.up))))
-        let height = max(1, min(4096, Int((spanV * density).rounded(.up))))
+        // Clamped as doubles before any conversion to Int, which would trap on a huge or NaN value.
+        func cells(_ span: Double) -> Int {
+            let value = (span * density).rounded(.up)
+            return value.isNaN ? 1 : Int(Swift.max(1, Swift.min(4096, value)))
+        }
+        let width = cells(spanU), height = cells(spanV)
         let scaleU = Double(width) / spanU, scaleV = Double(height) / spanV
         var grid = [UInt8](repeating: 0, count: width * height)
         var visits = 0

@@ -113,6 +113,10 @@ struct MeshTopologyTests {
     func hostileUVs() {
         let huge: [Float] = [-1e30, -1e30, 1e30, -1e30, 1e30, 1e30, .nan, 0, 1, 1, 0, 1]
         _ = UVCoverage.analyze(uvs: huge, faceSizes: [3, 3])
+        // Spans that overflow a float.
+        let extreme: [Float] = [-3e38, -3e38, 3e38, -3e38, 3e38, 3e38, -3e38, 3e38]
+        _ = UVCoverage.analyze(uvs: extreme, faceSizes: [4])
+        _ = UVCoverage.analyze(uvs: extreme + [0, 0, 1e-30, 0, 0, 1e-30], faceSizes: [4, 3])
         // 20,000 triangles each covering the whole square: the resolution drops so the work stays bounded.
         let many: [Float] = Array(Array(repeating: [Float(0), 0, 1, 0, 0, 1], count: 20_000).joined())
         let started = Date()
