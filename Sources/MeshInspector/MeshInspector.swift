@@ -44,16 +44,17 @@ public enum MeshInspector {
             throw MeshInspectionError(
                 .limitExceeded, "The file is \(data.count) bytes; the limit is \(limits.maxFileBytes) bytes.")
         }
-        var report: MeshReport = switch detected {
-        case .glb: try GLTFReader.inspectGLB(data, limits: limits)
-        case .gltf: try GLTFReader.inspectJSON(data, resources: .none, limits: limits)
-        case .obj: try OBJReader.inspect(data, resources: .none, limits: limits)
-        case .fbxBinary: try FBXReader.inspectBinary(data, limits: limits)
-        case .fbxASCII: try FBXReader.inspectASCII(data, limits: limits)
-        case .blend(let compression): try BlendReader.inspect(data, compression: compression, limits: limits)
-        case .zipBundle: try ZipBundleReader.inspect(data, limits: limits)
+        // The quality check reads the file alongside the counts (see `QualityInspector.inspect`).
+        return try QualityInspector.inspect(data, as: detected, limits: limits) {
+            switch detected {
+            case .glb: try GLTFReader.inspectGLB(data, limits: limits)
+            case .gltf: try GLTFReader.inspectJSON(data, resources: .none, limits: limits)
+            case .obj: try OBJReader.inspect(data, resources: .none, limits: limits)
+            case .fbxBinary: try FBXReader.inspectBinary(data, limits: limits)
+            case .fbxASCII: try FBXReader.inspectASCII(data, limits: limits)
+            case .blend(let compression): try BlendReader.inspect(data, compression: compression, limits: limits)
+            case .zipBundle: try ZipBundleReader.inspect(data, limits: limits)
+            }
         }
-        QualityInspector.attach(to: &report, data: data, as: detected, limits: limits)
-        return report
     }
 }

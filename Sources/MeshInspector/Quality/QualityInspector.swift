@@ -3,14 +3,35 @@ import Foundation
 /// Builds the quality report of an analysed file: reads its meshes again through the format's own parser (each
 /// format's `…Quality` extractor), measures topology, UVs and placement, and applies `QualityRules`.
 enum QualityInspector {
-    /// Sets `report.quality`. The counts have already read the file once, so a failure here is a limit or a
-    /// corner of the format the checks read differently: the counts stand, with a warning instead of a report.
-    static func attach(to report: inout MeshReport, data: Data, as detected: DetectedMeshFile, limits: InspectionLimits) {
-        do {
-            report.quality = try quality(of: data, as: detected, report: report, limits: limits)
-        } catch {
-            report.warnings.append("The quality check could not read the file: \(error)")
+    /// Runs `counts` (the format's reader) and reads the file's meshes for the quality check at the same time, on
+    /// two threads, then measures them and sets `report.quality`: the check costs about its own time rather than
+    /// adding it to the reader's. The reader's error, if any, is the answer. A failure of the quality read alone
+    /// (a limit, a corner of the format the checks read differently) leaves the counts standing, with a warning
+    /// instead of a quality report.
+    static func inspect(
+        _ data: Data, as detected: DetectedMeshFile, limits: InspectionLimits, counts: () throws -> MeshReport
+    ) throws -> MeshReport {
+        let countsResult = ResultSlot<Result<MeshReport, Error>>()
+        let sceneResult = ResultSlot<Result<QualityScene, Error>>()
+        withoutActuallyEscaping(counts) { counts in
+            let work = UnsafeSendable(counts)
+            DispatchQueue.concurrentPerform(iterations: 2) { task in
+                if task == 0 {
+                    countsResult.value = Result { try work.value() }
+                } else {
+                    sceneResult.value = Result { try scene(of: data, as: detected, limits: limits) }
+                }
+            }
         }
+        guard var report = try countsResult.value?.get() else {
+            throw MeshInspectionError(.malformed, "The file could not be analysed.")
+        }
+        switch sceneResult.value {
+        case .success(let scene)?: report.quality = assemble(scene, report: report)
+        case .failure(let error)?: report.warnings.append("The quality check could not read the file: \(error)")
+        case nil: break
+        }
+        return report
     }
 
     /// Nil when the file has no mesh (nothing to judge). Throws only what the format's parser throws, which
@@ -18,7 +39,12 @@ enum QualityInspector {
     static func quality(
         of data: Data, as detected: DetectedMeshFile, report: MeshReport, limits: InspectionLimits
     ) throws -> QualityReport? {
-        let scene: QualityScene = switch detected {
+        assemble(try scene(of: data, as: detected, limits: limits), report: report)
+    }
+
+    /// The file's meshes, placements and textures, through the format's own parser.
+    static func scene(of data: Data, as detected: DetectedMeshFile, limits: InspectionLimits) throws -> QualityScene {
+        switch detected {
         case .glb: try GLTFQuality.sceneFromGLB(data, limits: limits)
         case .gltf: try GLTFQuality.sceneFromJSON(data, resources: .none, limits: limits)
         case .obj: try OBJQuality.scene(data, resources: .none, limits: limits)
@@ -27,7 +53,6 @@ enum QualityInspector {
         case .blend(let compression): try BlendQuality.scene(data, compression: compression, limits: limits)
         case .zipBundle: try bundleScene(data, limits: limits)
         }
-        return assemble(scene, report: report)
     }
 
     private static func bundleScene(_ data: Data, limits: InspectionLimits) throws -> QualityScene {
@@ -153,4 +178,10 @@ enum QualityInspector {
 /// One result written by one task of a `concurrentPerform` and read after it returns, which orders the two.
 private final class ResultSlot<Value>: @unchecked Sendable {
     var value: Value?
+}
+
+/// Hands a closure that is only used while `concurrentPerform` runs (so never after its caller returns) to it.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
