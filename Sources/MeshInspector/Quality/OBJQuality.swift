@@ -133,8 +133,15 @@ private struct OBJQualityScan {
             var p = position + 2
             for _ in 0..<3 { positions.append(Float(OBJNumbers.double(line, &p, count))) }
             if !hasColors {
-                while p < count, Self.isBlank(line[p]) { p += 1 }
-                if p < count, line[p] != UInt8(ascii: "#") { hasColors = true }
+                // `v x y z r g b` (the common extension); a lone fourth value is a weight, not a colour.
+                var extra = 0
+                while extra < 3 {
+                    while p < count, Self.isBlank(line[p]) { p += 1 }
+                    guard p < count, line[p] != UInt8(ascii: "#") else { break }
+                    while p < count, !Self.isBlank(line[p]) { p += 1 }
+                    extra += 1
+                }
+                if extra == 3 { hasColors = true }
             }
             localIndex.append(0)
             stamp.append(0)

@@ -97,11 +97,24 @@ struct QualityFormatTests {
         let moved = try quality(#"{"mesh":0,"translation":[100,0,0]}"#)
         #expect(moved.objectsWithUnappliedTransforms == 0)
         #expect(moved.pivotDistanceRatio == plain.pivotDistanceRatio)
-        // A parent far away carrying a child: the child's origin still sits with its geometry.
-        let far = try quality(#"{"mesh":0,"matrix":[1,0,0,0,0,1,0,0,0,0,1,0,0.5,0.5,0,1]}"#)
-        #expect(try #require(far.pivotDistanceRatio) < 0.8)
+        // An origin moved to the middle of the triangle's box: no distance left.
+        let centred = try quality(#"{"mesh":0,"matrix":[1,0,0,0,0,1,0,0,0,0,1,0,0.5,0.5,0,1]}"#)
+        #expect(centred.pivotDistanceRatio == plain.pivotDistanceRatio)
+        // Geometry far from its own origin (vertices authored away from it) is what pivot_far is about.
+        let offset = try Self.quality(TestFiles.glb(
+            json: TestFiles.triangleJSON().replacingOccurrences(of: #""min":[0,0,0],"max":[1,1,0]"#, with: #""min":[5,5,0],"max":[6,6,0]"#),
+            binary: Self.shiftedTriangle))
+        #expect(try #require(offset.pivotDistanceRatio) > 1)
+        #expect(offset.findings.contains { $0.check == "pivot_far" })
         #expect(try quality(#"{"mesh":0}"#).findings.contains { $0.check == "no_uvs" })
     }
+
+    /// `TestFiles.triangleBinary` moved by (5, 5, 0).
+    static let shiftedTriangle: [UInt8] = {
+        var bytes: [UInt8] = []
+        for value: Float in [5, 5, 0, 6, 5, 0, 5, 6, 0] { bytes += TestFiles.le32(value.bitPattern) }
+        return bytes + Array(TestFiles.triangleBinary[36...])
+    }()
 
     @Test("a file without meshes has no quality report")
     func noMesh() throws {
@@ -137,5 +150,11 @@ struct QualityFormatTests {
         #expect(quality.boundaryEdges == 3)
         #expect(quality.looseEdges == 1)
         #expect(quality.ngonCount == 0)
+        // Vertex colours are three values after the position; a fourth value alone is a weight.
+        let coloured = try Self.quality(Data("v 0 0 0 1 0 0\nv 1 0 0 1 0 0\nv 0 1 0 1 0 0\nf 1 2 3\n".utf8))
+        #expect(coloured.hasVertexColors)
+        #expect(!coloured.hasNormals)
+        let weighted = try Self.quality(Data("v 0 0 0 1\nv 1 0 0 1\nv 0 1 0 1\nf 1 2 3\n".utf8))
+        #expect(!weighted.hasVertexColors)
     }
 }
