@@ -100,10 +100,12 @@ struct UVCoverage: Equatable {
                     let area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
                     guard area != 0, area.isFinite else { return }
                     let sign: Double = area > 0 ? 1 : -1
-                    let x0 = max(0, Int((min(ax, bx, cx) - jitterU).rounded(.down)))
-                    let x1 = min(width - 1, Int((max(ax, bx, cx) - jitterU).rounded(.up)))
-                    let y0 = max(0, Int((min(ay, by, cy) - jitterV).rounded(.down)))
-                    let y1 = min(height - 1, Int((max(ay, by, cy) - jitterV).rounded(.up)))
+                    // Only the texels whose sample (x + jitter) lies within the triangle's box: most triangles of a
+                    // dense mesh are smaller than a texel and have none.
+                    let x0 = max(0, Int((min(ax, bx, cx) - jitterU).rounded(.up)))
+                    let x1 = min(width - 1, Int((max(ax, bx, cx) - jitterU).rounded(.down)))
+                    let y0 = max(0, Int((min(ay, by, cy) - jitterV).rounded(.up)))
+                    let y1 = min(height - 1, Int((max(ay, by, cy) - jitterV).rounded(.down)))
                     guard x0 <= x1, y0 <= y1 else { return }
                     visits += (x1 - x0 + 1) * (y1 - y0 + 1)
                     for y in y0...y1 {
