@@ -51,13 +51,13 @@ FUZZER="$PKG/.build/release/meshfuzz"
 
 seeds() {
     case "$1" in
-        glb) ls "$FIXTURES"/gltf/*.glb ;;
+        glb) find "$FIXTURES"/gltf "$FIXTURES"/quality -name "*.glb" ;;
         gltf) ls "$FIXTURES"/gltf/*.gltf ;;
         obj) ls "$FIXTURES"/obj/*.obj ;;
         zip) ls "$FIXTURES"/bundles/*.zip ;;
         fbx-binary) grep -l "Kaydara FBX Binary" "$FIXTURES"/fbx/*.fbx 2>/dev/null || true ;;
         fbx-ascii) grep -L "Kaydara FBX Binary" "$FIXTURES"/fbx/*.fbx 2>/dev/null || true ;;
-        blend) ls "$FIXTURES"/blend/*.blend* 2>/dev/null || true ;;
+        blend) find "$FIXTURES"/blend "$FIXTURES"/quality -name "*.blend" 2>/dev/null || true ;;
         any) find "$FIXTURES" -type f ! -name "*.json" ! -name "*.md" ;;
     esac
 }

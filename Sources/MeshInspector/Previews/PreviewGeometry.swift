@@ -45,7 +45,7 @@ extension MeshInspector {
     /// A scene with more than `maxTriangles` triangles keeps an evenly spread, deterministic subset of about that
     /// many (every k-th), so time and memory stay bounded however large the file is. Fails with
     /// `MeshInspectionError` like `inspect`, and with `.unsupported` when there is nothing to draw (only points or
-    /// lines, compressed primitives, no mesh at all).
+    /// lines, Draco primitives this decoder does not support, no mesh at all).
     public static func geometry(
         fileAt path: String, limits: InspectionLimits = .standard, maxTriangles: Int = defaultPreviewTriangles
     ) throws -> PreviewGeometry {

@@ -3,8 +3,8 @@ import Foundation
 /// Reads glTF 2.0 files (`.glb` containers and `.gltf` JSON with embedded or bundled buffers). A lone `.gltf` whose
 /// buffers are separate files fails with a reason saying what to upload (`LoneGLTFFiles`).
 ///
-/// It reads the JSON and the index buffers, nothing else: vertex data is never touched unless a POSITION accessor
-/// lacks the min/max the specification requires. Counts follow Blender 3.4's importer with default options
+/// It reads the JSON and the index buffers (decoding Draco and meshopt streams first), and vertex data only where a
+/// POSITION accessor lacks the min/max the specification requires or is compressed. Counts follow Blender 3.4's importer with default options
 /// (see `PrimitiveCounter` for one primitive):
 /// - every node without a parent, and all its descendants, becomes an object, whichever scene lists it;
 /// - Blender's scene statistics count a mesh shared by several objects once: the importer shares one Blender mesh
