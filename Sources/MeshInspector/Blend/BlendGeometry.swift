@@ -65,9 +65,12 @@ enum BlendGeometry {
 
         let meshReader = BlendMeshReader(file: file, dna: dna, limits: limits)
         let read = file.read
+        var attributes = BlendPreviewAttributes(file: file, dna: dna, meshes: meshOrder.compactMap { meshStructs[$0] }, reader: meshReader)
+        subset = TriangleSubset<Float>(budget: maxTriangles, width: attributes.layout.width)
         for meshPointer in meshOrder {
             guard let mesh = meshStructs[meshPointer],
-                  let (positions, fans) = try triangles(of: mesh, reader: meshReader, file: file, dna: dna) else { continue }
+                  let (positions, fans, fanFaces) = try triangles(of: mesh, reader: meshReader, file: file, dna: dna) else { continue }
+            let writer = attributes.writer(for: mesh, faces: fanFaces)
             for world in worldsOfMesh[meshPointer] ?? [] {
                 let transform = PreviewTransform(PreviewTransform.blenderToYUp * world)
                 fans.withUnsafeBufferPointer { corners in
@@ -77,18 +80,20 @@ enum BlendGeometry {
                             return transform.apply(
                                 read.float(offset) ?? .nan, read.float(offset + 4) ?? .nan, read.float(offset + 8) ?? .nan)
                         }
-                        TriangleSubset<Float>.append(point(0), point(1), point(2), to: &values)
+                        writer.append(point(0), point(1), point(2), triangle: triangle, to: &values)
                     }
                 }
             }
         }
-        return subset.geometry()
+        return attributes.layout.geometry(subset, materials: attributes.materials)
     }
 
-    /// Where the mesh's positions are and the vertex indices of its fan triangles; nil when it has none to draw.
+    /// Where the mesh's positions are, the vertex indices of its fan triangles, and for each fan corner its
+    /// corner (loop) index then each triangle's face index (`fanFaces`: 3 corners + 1 face per triangle, for the
+    /// preview's UVs and materials); nil when it has none to draw.
     private static func triangles(
         of mesh: BlendStruct, reader: BlendMeshReader, file: BlendFile, dna: BlendSDNA
-    ) throws -> (BlendMeshReader.Positions, [UInt32])? {
+    ) throws -> (BlendMeshReader.Positions, [UInt32], [UInt32])? {
         let geometry = try reader.read(mesh)
         // The counts already refused negative or excessive declarations; these re-reads only locate the data.
         let faces = Int(mesh.integer(["faces_num", "totpoly"]) ?? 0)
@@ -101,9 +106,10 @@ enum BlendGeometry {
 
         let read = file.read
         var fans: [UInt32] = []
+        var fanFaces: [UInt32] = []
         var vertices: [UInt32] = []
         var start = 0
-        for size in sizes {
+        for (face, size) in sizes.enumerated() {
             defer { start += size }
             guard size >= 3, start + size <= corners else { continue }
             vertices.removeAll(keepingCapacity: true)
@@ -118,9 +124,11 @@ enum BlendGeometry {
                 fans.append(vertices[0])
                 fans.append(vertices[corner])
                 fans.append(vertices[corner + 1])
+                fanFaces.append(UInt32(start)); fanFaces.append(UInt32(start + corner)); fanFaces.append(UInt32(start + corner + 1))
+                fanFaces.append(UInt32(face))
             }
         }
-        return fans.isEmpty ? nil : (positions, fans)
+        return fans.isEmpty ? nil : (positions, fans, fanFaces)
     }
 
     /// First byte and stride of the corners' vertex indices, checked to hold `corners` entries.

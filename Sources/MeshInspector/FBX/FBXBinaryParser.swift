@@ -226,7 +226,8 @@ enum FBXRetention: Equatable {
     /// Directly inside `Objects`/`Connections`: the objects and connections themselves.
     case objects
     /// Direct children of an object (`Vertices`, `PolygonVertexIndex`, `Properties70`, `FileName`...), kept with
-    /// their properties; below them only property tables survive (not layer elements or animation keys).
+    /// their properties; below them only property tables and the material and UV layers survive (not the other
+    /// layer elements or animation keys).
     case objectBody
     /// Walked for validation and depth only.
     case discard
@@ -241,8 +242,11 @@ enum FBXRetention: Equatable {
             }
         case .all: .all
         case .objects: .objectBody
-        // UV layers are kept too (their arrays stay undecoded until asked for): the quality check reads them.
-        case .objectBody: name == "Properties70" || name == "Properties60" || name == "LayerElementUV" ? .all : .discard
+        // The material and UV layers colour previews and the quality check reads the UVs; their arrays stay in the
+        // file until read.
+        case .objectBody:
+            name == "Properties70" || name == "Properties60" || name == "LayerElementMaterial" || name == "LayerElementUV"
+                ? .all : .discard
         case .discard: .discard
         }
     }

@@ -20,12 +20,13 @@ enum FBXGeometry {
             }
             var analysis = FBXSceneAnalysis(
                 document: document, decoder: FBXArrayDecoder(bytes: bytes, limits: limits), limits: limits)
-            return try draw(document, analysis: &analysis, limits: limits, maxTriangles: maxTriangles)
+            return try draw(document, bytes: bytes, analysis: &analysis, limits: limits, maxTriangles: maxTriangles)
         }
     }
 
     private static func draw(
-        _ document: FBXDocument, analysis: inout FBXSceneAnalysis, limits: InspectionLimits, maxTriangles: Int
+        _ document: FBXDocument, bytes: UnsafeRawBufferPointer, analysis: inout FBXSceneAnalysis, limits: InspectionLimits,
+        maxTriangles: Int
     ) throws -> PreviewGeometry {
         var geometries: [String: FBXNode] = [:]
         var models: [String: FBXNode] = [:]
@@ -45,30 +46,36 @@ enum FBXGeometry {
         var transforms = FBXNodeTransforms(
             models: models, parents: links.parentOfModel, template: analysis.modelTemplate(), limits: limits)
 
-        var subset = TriangleSubset<Float>(budget: maxTriangles, width: 9)
+        var attributes = FBXPreviewAttributes(document, bytes: bytes)
+        var subset = TriangleSubset<Float>(budget: maxTriangles, width: attributes.layout.width)
         for (key, geometry) in geometries.sorted(by: { $0.key < $1.key }) {
             let visibleModels = (links.modelsOfGeometry[key] ?? []).filter { transforms.isVisible($0) }
             guard !visibleModels.isEmpty else { continue }
             let positions = try array(geometry, "Vertices").map { try analysis.decoder.doubles($0) } ?? []
             let indices = try array(geometry, "PolygonVertexIndex").map { try analysis.decoder.indices($0) } ?? []
-            let fans = fanTriangles(indices, vertexCount: positions.count / 3)
+            let (fans, polygons) = fanCorners(indices, vertexCount: positions.count / 3)
             guard !fans.isEmpty else { continue }
+            let layers = attributes.layers(of: geometry, decoder: &analysis.decoder)
             for model in visibleModels {
                 let world = PreviewTransform(try toYUp * transforms.world(of: model) * transforms.geometric(of: model))
+                let writer = attributes.writer(layers, model: model)
                 positions.withUnsafeBufferPointer { xyz in
                     fans.withUnsafeBufferPointer { corners in
                         subset.offer(corners.count / 3) { triangle, values in
                             func point(_ corner: Int) -> SIMD3<Float> {
-                                let base = Int(corners[triangle * 3 + corner]) * 3
+                                let raw = indices[Int(corners[triangle * 3 + corner])]
+                                let base = Int(raw < 0 ? ~raw : raw) * 3
                                 return world.apply(Float(xyz[base]), Float(xyz[base + 1]), Float(xyz[base + 2]))
                             }
-                            TriangleSubset<Float>.append(point(0), point(1), point(2), to: &values)
+                            writer.append(
+                                point(0), point(1), point(2), corners: (corners[triangle * 3], corners[triangle * 3 + 1], corners[triangle * 3 + 2]),
+                                vertices: indices, polygon: polygons[triangle], to: &values)
                         }
                     }
                 }
             }
         }
-        return subset.geometry()
+        return attributes.layout.geometry(subset, materials: attributes.materials)
     }
 
     private static func array(_ geometry: FBXNode, _ name: String) throws -> FBXArray? {
@@ -81,18 +88,32 @@ enum FBXGeometry {
 
     /// Vertex indices of the fan triangles of every polygon Blender keeps (see `FBXPolygons`), three per triangle.
     static func fanTriangles(_ indices: [Int32], vertexCount: Int) -> [UInt32] {
-        var triangles: [UInt32] = []
-        func vertex(_ corner: Int) -> UInt32 {
-            let value = indices[corner]
+        fanCorners(indices, vertexCount: vertexCount).corners.map { corner in
+            let value = indices[Int(corner)]
             return UInt32(bitPattern: value < 0 ? ~value : value)
         }
+    }
+
+    /// The fan triangles of every polygon Blender keeps as positions in `PolygonVertexIndex` (three per triangle, the
+    /// index per-corner layers such as UVs are read by) and the polygon each comes from, counted among all polygons
+    /// the file writes, dropped ones included, as per-polygon layers (materials) are indexed.
+    static func fanCorners(_ indices: [Int32], vertexCount: Int) -> (corners: [UInt32], polygons: [UInt32]) {
+        var triangles: [UInt32] = []
+        var polygons: [UInt32] = []
+        var ordinal: UInt32 = 0
+        var scanned = 0
         FBXPolygons.forEachKept(indices, vertexCount: vertexCount) { polygon in
+            while scanned < polygon.lowerBound {
+                if indices[scanned] < 0 { ordinal &+= 1 }
+                scanned += 1
+            }
             for corner in (polygon.lowerBound + 1)..<polygon.upperBound {
-                triangles.append(vertex(polygon.lowerBound))
-                triangles.append(vertex(corner))
-                triangles.append(vertex(corner + 1))
+                triangles.append(UInt32(polygon.lowerBound))
+                triangles.append(UInt32(corner))
+                triangles.append(UInt32(corner + 1))
+                polygons.append(ordinal)
             }
         }
-        return triangles
+        return (triangles, polygons)
     }
 }

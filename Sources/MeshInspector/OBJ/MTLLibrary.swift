@@ -21,6 +21,8 @@ struct MTLLibrary {
     private static let maxStatements = 1_000_000
 
     private var mapsByMaterial: [String: [String: String]] = [:]
+    /// `Kd` of each material, for previews.
+    private(set) var diffuseColours: [String: (Double, Double, Double)] = [:]
     private var statements = 0
 
     mutating func parse(_ bytes: UnsafeRawBufferPointer, limits: InspectionLimits) throws {
@@ -35,6 +37,10 @@ struct MTLLibrary {
             guard let keyword = words.first, !keyword.hasPrefix("#") else { continue }
             if keyword == "newmtl" {
                 current = words.dropFirst().joined(separator: " ")
+                continue
+            }
+            if keyword == "Kd", let current, words.count >= 4 {
+                diffuseColours[current] = (Double(words[1]) ?? 0.8, Double(words[2]) ?? 0.8, Double(words[3]) ?? 0.8)
                 continue
             }
             guard let current, let slot = Self.slots[String(keyword)] else { continue }
@@ -59,6 +65,9 @@ struct MTLLibrary {
         guard index < words.count else { return nil }
         return words[index...].joined(separator: " ")
     }
+
+    /// The file a material's `map_Kd` names, if any.
+    func diffuseTexture(of material: String) -> String? { mapsByMaterial[material]?["Kd"] }
 
     /// Distinct texture files used by the named materials.
     func textures(usedBy materials: Set<String>) -> Set<String> {

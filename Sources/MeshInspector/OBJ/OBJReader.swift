@@ -25,19 +25,19 @@ enum OBJReader {
 
     /// Scans the text, and scans it again when an object had a face dropped: Blender validates those objects'
     /// meshes, and only a pass that knows them from their first line can leave their duplicate faces out.
-    /// `makeFaceSink` gives the `faceSink` of each pass; the returned scan's faces are the ones to use.
+    /// `preparePass` sets the sinks of each pass (`faceSink`, `faceTextureSink`); the returned scan's faces are the
+    /// ones to use.
     static func scan(
-        _ data: Data, limits: InspectionLimits,
-        makeFaceSink: () -> ((UnsafeBufferPointer<UInt32>) -> Void)? = { nil }
+        _ data: Data, limits: InspectionLimits, preparePass: (inout OBJScan) -> Void = { _ in }
     ) throws -> OBJScan {
         var scan = OBJScan(limits: limits)
-        scan.faceSink = makeFaceSink()
+        preparePass(&scan)
         try data.withUnsafeBytes { try scan.run($0) }
         scan.finish()
         guard !scan.objectsWithDroppedFaces.isEmpty else { return scan }
         var validated = OBJScan(limits: limits)
         validated.objectsToValidate = scan.objectsWithDroppedFaces
-        validated.faceSink = makeFaceSink()
+        preparePass(&validated)
         try data.withUnsafeBytes { try validated.run($0) }
         validated.finish()
         return validated
@@ -126,6 +126,15 @@ struct OBJScan {
     private(set) var coordinates: [Float] = []
     /// Given each face's corners (0-based vertex indices) as it is read; set by `OBJGeometry`, nil when counting.
     var faceSink: ((UnsafeBufferPointer<UInt32>) -> Void)?
+    /// For previews with materials (set by `OBJGeometry`): `vt` coordinates are kept (u, v per entry), each face's
+    /// corners' texture-coordinate indices (0-based, -1 for none) are collected, and `faceTextureSink` is given
+    /// them with the ordinal of the face's `usemtl` material (in `usedMaterials`; -1 before any `usemtl`) right
+    /// after `faceSink`.
+    var faceTextureSink: ((UnsafeBufferPointer<Int32>, Int) -> Void)?
+    private(set) var textureCoordinates: [Float] = []
+    private(set) var usedMaterials: [String] = []
+    private var currentMaterial = -1
+    private var cornerCoordinates: [Int32] = []
     private var object: UInt32 = 1
     private var objectHasElements = false
     private var objectVertices = 0
@@ -251,8 +260,18 @@ struct OBJScan {
         case UInt8(ascii: "v") where Self.isBlank(second):
             try vertex(line, from: position + 2, count: count)
         case UInt8(ascii: "v") where count - position >= 3 && Self.isBlank(line[position + 2]):
-            // Texture coordinates and normals are only counted: Blender checks face corners against them.
-            if second == UInt8(ascii: "t") { definedUVs += 1 } else if second == UInt8(ascii: "n") { definedNormals += 1 }
+            // Texture coordinates and normals are only counted: Blender checks face corners against them. A preview
+            // with materials (`faceTextureSink`) keeps the coordinates too.
+            if second == UInt8(ascii: "t") {
+                definedUVs += 1
+                if faceTextureSink != nil, textureCoordinates.count / 2 < limits.maxElements {
+                    var cursor = position + 3
+                    textureCoordinates.append(Float(OBJNumbers.double(line, &cursor, count)))
+                    textureCoordinates.append(Float(OBJNumbers.double(line, &cursor, count)))
+                }
+            } else if second == UInt8(ascii: "n") {
+                definedNormals += 1
+            }
         case UInt8(ascii: "f") where Self.isBlank(second):
             try face(line, from: position + 2, count: count)
         case UInt8(ascii: "l") where Self.isBlank(second):
@@ -266,6 +285,14 @@ struct OBJScan {
         case UInt8(ascii: "u"):
             if let name = Self.argument(of: "usemtl", line, from: position, count: count) {
                 materialNames.insert(name)
+                if faceTextureSink != nil {
+                    if let known = usedMaterials.firstIndex(of: name) {
+                        currentMaterial = known
+                    } else if usedMaterials.count < 4096 {
+                        currentMaterial = usedMaterials.count
+                        usedMaterials.append(name)
+                    }
+                }
             }
         case UInt8(ascii: "m"):
             if let names = Self.argument(of: "mtllib", line, from: position, count: count) {
@@ -325,12 +352,15 @@ struct OBJScan {
         let index = value < 0 ? definedVertices + value : value - 1
         guard index >= 0, index < definedVertices else { return nil }
         use(index)
+        var coordinate: Int32 = -1
         if position < count, line[position] == UInt8(ascii: "/") {
             position += 1
             if position < count, line[position] != UInt8(ascii: "/"),
                let uv = OBJNumbers.integer(line, &position, count) {
                 let uvIndex = uv < 0 ? definedUVs + uv : uv - 1
                 guard uvIndex >= 0, uvIndex < definedUVs else { return nil }
+                // Kept only while the coordinates themselves are (a preview with materials).
+                if uvIndex < textureCoordinates.count / 2 { coordinate = Int32(truncatingIfNeeded: uvIndex) }
             }
             if position < count, line[position] == UInt8(ascii: "/") {
                 position += 1
@@ -341,6 +371,7 @@ struct OBJScan {
             }
         }
         guard position >= count || Self.isBlank(line[position]) else { return nil }
+        if faceTextureSink != nil { cornerCoordinates.append(coordinate) }
         return UInt32(truncatingIfNeeded: index)
     }
 
@@ -354,6 +385,7 @@ struct OBJScan {
 
     private mutating func face(_ line: UnsafePointer<UInt8>, from start: Int, count: Int) throws {
         corners.removeAll(keepingCapacity: true)
+        cornerCoordinates.removeAll(keepingCapacity: true)
         var position = start
         while true {
             while position < count, Self.isBlank(line[position]) { position += 1 }
@@ -387,7 +419,7 @@ struct OBJScan {
             lastFace[index] = faceNumber
         }
         guard corners.count < 3 || repeatsVertex else {
-            emit(corners)
+            emit(corners, coordinates: cornerCoordinates)
             return
         }
         // Its fate depends on the faces after it (see `OBJFaceCleanup`): settled when the object closes.
@@ -422,14 +454,19 @@ struct OBJScan {
                 facesKeptAsWritten += 1
                 polygons += 1
                 triangles += face.count - 2
-                if face.count >= 3, let faceSink { Array(cleanup.corners(of: face)).withUnsafeBufferPointer(faceSink) }
+                if face.count >= 3, let faceSink {
+                    Array(cleanup.corners(of: face)).withUnsafeBufferPointer(faceSink)
+                    sendTextureCorners(nil, count: face.count)
+                }
             }
         }
         cleanup = OBJFaceCleanup()
     }
 
     /// Counts one polygon of the mesh Blender builds, unless the object is validated and has it already.
-    private mutating func emit(_ polygon: [UInt32]) {
+    /// `coordinates`: the polygon's corners' texture-coordinate indices, when it is the face as read; a face rebuilt
+    /// from repeated vertices draws without a texture (its corners no longer line up with what was read).
+    private mutating func emit(_ polygon: [UInt32], coordinates: [Int32]? = nil) {
         if validatesObject {
             guard validatedPolygons.insert(sorted: polygon.sorted()) else {
                 duplicateFaces += 1
@@ -438,7 +475,17 @@ struct OBJScan {
         }
         polygons += 1
         triangles += polygon.count - 2
-        if let faceSink { polygon.withUnsafeBufferPointer(faceSink) }
+        if let faceSink {
+            polygon.withUnsafeBufferPointer(faceSink)
+            sendTextureCorners(coordinates, count: polygon.count)
+        }
+    }
+
+    /// Gives `faceTextureSink` the corners of the polygon just given to `faceSink` (-1 for every corner when unknown).
+    private func sendTextureCorners(_ coordinates: [Int32]?, count: Int) {
+        guard let faceTextureSink else { return }
+        let corners = coordinates.flatMap { $0.count == count ? $0 : nil } ?? Array(repeating: -1, count: count)
+        corners.withUnsafeBufferPointer { faceTextureSink($0, currentMaterial) }
     }
 
     /// Blender 3.4 reads two vertex indices per `l` statement, whatever follows, and keeps both even when they are not

@@ -10,9 +10,39 @@ public struct PreviewGeometry: Sendable, Equatable {
     /// data cannot be read here).
     public var sourceTriangleCount: Int
 
+    /// Nine floats per triangle when present: the x, y, z of each corner's unit normal, in the same frame as
+    /// `positions`. A triangle whose first value is NaN has none of its own; the renderer then smooths or flattens
+    /// it by the angle between neighbouring faces (see `SmoothNormals`).
+    public var normals: [Float]?
+    /// Six floats per triangle when present: u, v of each corner, glTF's convention (v down the image). NaN for a
+    /// triangle without coordinates, which then shows its material's colour alone.
+    public var textureCoordinates: [Float]?
+    /// One entry per triangle when present: its index in `materials`; out of range means "no material" (clay).
+    public var materialIndices: [UInt32]?
+    /// The surfaces the triangles use, each a colour and optionally a texture.
+    public var materials: [PreviewMaterial]
+
     public init(positions: [Float], sourceTriangleCount: Int) {
         self.positions = positions
         self.sourceTriangleCount = sourceTriangleCount
+        normals = nil
+        textureCoordinates = nil
+        materialIndices = nil
+        materials = []
+    }
+
+    /// Triangles with optional per-corner normals and texture coordinates, and per-triangle materials. Arrays
+    /// whose length does not match the triangle count are dropped rather than trusted.
+    public init(
+        positions: [Float], sourceTriangleCount: Int, normals: [Float]?, textureCoordinates: [Float]?,
+        materialIndices: [UInt32]?, materials: [PreviewMaterial]
+    ) {
+        self.init(positions: positions, sourceTriangleCount: sourceTriangleCount)
+        let count = positions.count / 9
+        self.normals = normals?.count == count * 9 ? normals : nil
+        self.textureCoordinates = textureCoordinates?.count == count * 6 ? textureCoordinates : nil
+        self.materialIndices = materialIndices?.count == count ? materialIndices : nil
+        self.materials = materials
     }
 
     public var triangleCount: Int { positions.count / 9 }
@@ -98,8 +128,10 @@ extension MeshInspector {
             let resources = SceneResources(baseDirectory: directory) { path in try bundle.contents(ofReference: path) }
             return try GLTFGeometry.fromJSON(scene, resources: resources, limits: limits, maxTriangles: maxTriangles)
         default:
-            // An OBJ's material libraries and textures do not change its shape.
-            return try OBJGeometry.extract(scene, limits: limits, maxTriangles: maxTriangles)
+            // The OBJ's material libraries and textures colour the preview.
+            let directory = bundle.scenePath.split(separator: "/").dropLast().joined(separator: "/")
+            let resources = SceneResources(baseDirectory: directory) { path in try bundle.contents(ofReference: path) }
+            return try OBJGeometry.extract(scene, resources: resources, limits: limits, maxTriangles: maxTriangles)
         }
     }
 }

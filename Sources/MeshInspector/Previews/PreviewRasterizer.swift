@@ -1,125 +1,58 @@
 import Foundation
 
-/// A perspective camera looking at the model's bounding sphere from the options' azimuth and elevation, Y up,
-/// then framed on the model's actual silhouette: every vertex is projected once and the picture is scaled and
-/// centred so their extent fills it up to the margin. (Fitting the sphere alone leaves a flat or long model
-/// small in the middle of the picture.)
-struct PreviewCamera {
-    let eye: SIMD3<Float>
-    let right: SIMD3<Float>
-    let up: SIMD3<Float>
-    /// Points from the model towards the camera.
-    let back: SIMD3<Float>
-    /// Sample-buffer pixels per unit of the image plane at distance 1, and the plane point at the picture's centre.
-    private let scale: Float
-    private let centre: SIMD2<Float>
-    private let halfSize: SIMD2<Float>
-
-    /// nil when there is nothing to frame.
-    init?(framing geometry: PreviewGeometry, width: Int, height: Int, options: PreviewRenderOptions) {
-        guard let bounds = geometry.bounds else { return nil }
-        let middle = (bounds.min + bounds.max) / 2
-        var radius = ((bounds.max - bounds.min) * (bounds.max - bounds.min)).sum().squareRoot() / 2
-        if !(radius > 0) || !radius.isFinite { radius = 1 }
-        let degrees = Float.pi / 180
-        let azimuth = options.azimuthDegrees * degrees
-        let elevation = options.elevationDegrees.clamped(to: -89...89) * degrees
-        back = SIMD3(sin(azimuth) * cos(elevation), sin(elevation), cos(azimuth) * cos(elevation))
-        right = simdNormalize(simdCross(SIMD3(0, 1, 0), back))
-        up = simdCross(back, right)
-
-        let aspect = Float(width) / Float(height)
-        let halfVertical = options.verticalFieldOfViewDegrees * degrees / 2
-        let halfNarrowest = Swift.min(halfVertical, atan(tan(halfVertical) * aspect))
-        // The whole sphere sits in front of the camera, so every vertex has a positive depth.
-        eye = middle + back * (radius / sin(halfNarrowest))
-
-        var low = SIMD2<Float>(repeating: .infinity)
-        var high = SIMD2<Float>(repeating: -.infinity)
-        let (eye, right, up, back) = (eye, right, up, back)
-        geometry.positions.withUnsafeBufferPointer { values in
-            var index = 0
-            while index + 2 < values.count {
-                let offset = SIMD3(values[index], values[index + 1], values[index + 2]) - eye
-                let depth = -(offset * back).sum()
-                let plane = SIMD2((offset * right).sum(), (offset * up).sum()) / depth
-                low = pointwiseMin(low, plane)
-                high = pointwiseMax(high, plane)
-                index += 3
-            }
-        }
-        let usable = SIMD2(Float(width), Float(height)) * (1 - 2 * options.margin)
-        let extent = high - low
-        let natural = Float(height) / 2 / tan(halfVertical)
-        var fit = natural
-        if extent.x > 1e-9 { fit = usable.x / extent.x }
-        if extent.y > 1e-9 { fit = Swift.min(extent.x > 1e-9 ? fit : .infinity, usable.y / extent.y) }
-        scale = fit.isFinite && fit > 0 ? fit : natural
-        centre = (low + high) / 2
-        halfSize = SIMD2(Float(width), Float(height)) / 2
-    }
-
-    /// Sample-buffer position (x right, y down) and inverse depth of a world point.
-    @inline(__always)
-    func project(_ point: SIMD3<Float>) -> (x: Float, y: Float, inverseDepth: Float) {
-        let offset = point - eye
-        let inverseDepth = -1 / (offset * back).sum()
-        let plane = SIMD2((offset * right).sum(), (offset * up).sum()) * inverseDepth
-        let screen = (plane - centre) * scale
-        return (halfSize.x + screen.x, halfSize.y - screen.y, inverseDepth)
-    }
-}
-
-/// The supersampled colour and depth buffers, and the triangle rasteriser that fills them.
+/// The supersampled visibility buffer — which triangle is nearest at each sample, and its depth — and the
+/// triangle rasteriser that fills it. Shading happens afterwards, once per pixel (see `PreviewShading`), so a
+/// million triangles cost their coverage, not a million shader runs.
 ///
 /// Corners snap to 1/16 of a sample and edge functions are evaluated in 64-bit integers, so they are exact: two
 /// faces sharing an edge cover every sample along it between them (no cracks), whatever the scale.
 struct SampleBuffer {
     static let subpixelBits = 4
+    static let empty = UInt32.max
     let width: Int
     let height: Int
-    private var colours: [UInt32]
-    /// Inverse view depth per sample (larger is nearer), 0 where nothing is drawn.
+    /// Index of the nearest triangle per sample, `empty` where nothing is drawn.
+    private(set) var triangles: [UInt32]
+    /// Depth key per sample (larger is nearer), 0 where nothing is drawn.
     private var depths: [Float]
 
-    init(width: Int, height: Int, options: PreviewRenderOptions) {
+    init(width: Int, height: Int) {
         self.width = width
         self.height = height
-        colours = [UInt32](repeating: 0, count: width * height)
+        triangles = [UInt32](repeating: Self.empty, count: width * height)
         depths = [Float](repeating: 0, count: width * height)
-        let top = SIMD3<Float>(Float(options.backgroundTop.red), Float(options.backgroundTop.green), Float(options.backgroundTop.blue))
-        let bottom = SIMD3<Float>(Float(options.backgroundBottom.red), Float(options.backgroundBottom.green), Float(options.backgroundBottom.blue))
-        colours.withUnsafeMutableBufferPointer { buffer in
-            for row in 0..<height {
-                let share = height > 1 ? Float(row) / Float(height - 1) : 0
-                let colour = (top + (bottom - top) * share).rounded(.toNearestOrEven)
-                let packed = UInt32(colour.x) | UInt32(colour.y) << 8 | UInt32(colour.z) << 16
-                let start = row * width
-                for column in 0..<width { buffer[start + column] = packed }
-            }
-        }
+    }
+
+    /// The triangles that cover at least one sample, in increasing order.
+    func visibleTriangles(count: Int) -> [Int32] {
+        var shown = [Bool](repeating: false, count: count)
+        for id in triangles where id != Self.empty && Int(id) < count { shown[Int(id)] = true }
+        var list: [Int32] = []
+        for (triangle, isShown) in shown.enumerated() where isShown { list.append(Int32(truncatingIfNeeded: triangle)) }
+        return list
     }
 
     /// Average layers of surface drawn over every sample before a render is refused: real models stay in single
     /// digits, while a hostile file stacking a million picture-sized triangles would otherwise take hours.
     static let maxDepthComplexity = 100
 
-    mutating func draw(_ positions: UnsafeBufferPointer<Float>, camera: PreviewCamera, shader: FlatShader) throws {
+    mutating func draw(_ positions: UnsafeBufferPointer<Float>, camera: PreviewCamera) throws {
         let width = self.width, height = self.height
         let budget = width * height * Self.maxDepthComplexity
-        let covered = colours.withUnsafeMutableBufferPointer { colours in
+        let covered = triangles.withUnsafeMutableBufferPointer { triangles in
             depths.withUnsafeMutableBufferPointer { depths in
                 var covered = 0
                 var index = 0
+                var triangle: UInt32 = 0
                 while index + 8 < positions.count, covered <= budget {
                     let a = SIMD3(positions[index], positions[index + 1], positions[index + 2])
                     let b = SIMD3(positions[index + 3], positions[index + 4], positions[index + 5])
                     let c = SIMD3(positions[index + 6], positions[index + 7], positions[index + 8])
                     index += 9
-                    guard let colour = shader.colour(a, b, c) else { continue }
                     covered += Self.fill(
-                        camera.project(a), camera.project(b), camera.project(c), colour: colour,
-                        width: width, height: height, colours: colours, depths: depths)
+                        camera.project(a), camera.project(b), camera.project(c), id: triangle,
+                        width: width, height: height, triangles: triangles, depths: depths)
+                    triangle &+= 1
                 }
                 return covered
             }
@@ -142,8 +75,8 @@ struct SampleBuffer {
 
     @inline(__always)
     private static func fill(
-        _ p0: Projected, _ p1: Projected, _ p2: Projected, colour: UInt32, width: Int, height: Int,
-        colours: UnsafeMutableBufferPointer<UInt32>, depths: UnsafeMutableBufferPointer<Float>
+        _ p0: Projected, _ p1: Projected, _ p2: Projected, id: UInt32, width: Int, height: Int,
+        triangles: UnsafeMutableBufferPointer<UInt32>, depths: UnsafeMutableBufferPointer<Float>
     ) -> Int {
         guard let ax = fixed(p0.x), let ay = fixed(p0.y), var bx = fixed(p1.x), var by = fixed(p1.y),
               var cx = fixed(p2.x), var cy = fixed(p2.y) else { return 0 }
@@ -193,7 +126,7 @@ struct SampleBuffer {
                     let sample = rowStart + column
                     if depth > depths[sample] {
                         depths[sample] = depth
-                        colours[sample] = colour
+                        triangles[sample] = id
                     }
                 }
             }
@@ -213,36 +146,5 @@ struct SampleBuffer {
         } else if value < 0 {
             last = origin - 1
         }
-    }
-
-    /// Averages each `factor × factor` block of samples into one RGB pixel.
-    func downsampled(by factor: Int) -> PreviewImage {
-        let outWidth = width / factor, outHeight = height / factor
-        var pixels = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
-        let count = UInt32(factor * factor)
-        let width = self.width
-        colours.withUnsafeBufferPointer { colours in
-            pixels.withUnsafeMutableBufferPointer { pixels in
-                for y in 0..<outHeight {
-                    for x in 0..<outWidth {
-                        var red: UInt32 = 0, green: UInt32 = 0, blue: UInt32 = 0
-                        for dy in 0..<factor {
-                            let rowStart = (y * factor + dy) * width + x * factor
-                            for dx in 0..<factor {
-                                let sample = colours[rowStart + dx]
-                                red += sample & 0xFF
-                                green += sample >> 8 & 0xFF
-                                blue += sample >> 16 & 0xFF
-                            }
-                        }
-                        let out = (y * outWidth + x) * 3
-                        pixels[out] = UInt8((red + count / 2) / count)
-                        pixels[out + 1] = UInt8((green + count / 2) / count)
-                        pixels[out + 2] = UInt8((blue + count / 2) / count)
-                    }
-                }
-            }
-        }
-        return PreviewImage(width: outWidth, height: outHeight, pixels: pixels)
     }
 }

@@ -29,14 +29,33 @@ public struct PreviewRenderOptions: Sendable, Equatable {
     public var margin: Float = 0.08
     public var backgroundTop = PreviewColor(238, 239, 241)
     public var backgroundBottom = PreviewColor(196, 199, 204)
-    /// The model's colour under full light: a neutral clay, so the shape reads without suggesting a material.
+    /// The colour of triangles without a material under full light: a neutral clay, so the shape reads without
+    /// suggesting a material.
     public var surface = PreviewColor(200, 190, 176)
+    /// Which picture to draw: the shaded cover, the wireframe, or the four-view sheet.
+    public var view = PreviewView.cover
+    /// Faces meeting at a vertex at less than this angle are shaded smooth across it, sharper creases stay hard
+    /// (Blender's auto smooth, default 30°); 0 shades every face flat. Only for triangles without file normals.
+    public var autoSmoothDegrees: Float = 30
+    /// Colour of the wireframe view's lines.
+    public var wireColor = PreviewColor(38, 44, 56)
 
     public init() {}
 
     public static let standard = PreviewRenderOptions()
     /// Largest sample buffer (width × height × supersampling²) a render may allocate: eight bytes each.
     public static let maxSamples = 64 * 1024 * 1024
+}
+
+/// The pictures a preview can be.
+public enum PreviewView: String, Sendable, Equatable, CaseIterable {
+    /// The model in its materials' colours and textures, smooth-shaded, from the options' three-quarter view.
+    case cover
+    /// The same view, every triangle's edges drawn dark over a light neutral surface (hidden edges stay hidden).
+    case wireframe
+    /// Four views in a 2 × 2 grid: front and side (top row), top and the cover's perspective (bottom row). The
+    /// three axis views are orthographic and share one scale, so their sizes can be compared.
+    case sheet
 }
 
 /// A rendered picture: `width × height` RGB pixels, rows top to bottom, three bytes each.
@@ -51,16 +70,18 @@ public struct PreviewImage: Sendable, Equatable {
     }
 }
 
-/// Draws `PreviewGeometry` in software: perspective camera framed on the model, z-buffered triangles with flat
-/// Lambert shading (a key light, a fill light and sky/ground ambient), both sides of every face lit alike (files
-/// rarely agree on winding), on a light grey vertical gradient, supersampled and averaged down.
+/// Draws `PreviewGeometry` in software: a camera framed on the model, z-buffered triangles into a supersampled
+/// visibility buffer, then one shading per pixel (per triangle and pixel along edges) with the materials'
+/// colours and textures, smooth or flat normals and a studio light rig (see `SurfaceShader`), on a light grey
+/// vertical gradient.
 ///
 /// Single-threaded and free of any randomness, so the same geometry and options give the same bytes every time.
 public enum PreviewRenderer {
     public static func render(_ geometry: PreviewGeometry, options: PreviewRenderOptions = .standard) throws -> PreviewImage {
         guard (1...8192).contains(options.width), (1...8192).contains(options.height), (1...4).contains(options.supersampling),
               options.verticalFieldOfViewDegrees > 1, options.verticalFieldOfViewDegrees < 170,
-              options.margin >= 0, options.margin < 0.5 else {
+              options.margin >= 0, options.margin < 0.5, options.autoSmoothDegrees.isFinite,
+              options.azimuthDegrees.isFinite, options.elevationDegrees.isFinite else {
             throw MeshInspectionError(.limitExceeded, "The preview size or camera settings are out of range.")
         }
         let sampleWidth = options.width * options.supersampling
@@ -68,45 +89,70 @@ public enum PreviewRenderer {
         guard sampleWidth * sampleHeight <= PreviewRenderOptions.maxSamples else {
             throw MeshInspectionError(.limitExceeded, "A \(options.width) × \(options.height) preview at \(options.supersampling)× supersampling needs too much memory.")
         }
-        var target = SampleBuffer(width: sampleWidth, height: sampleHeight, options: options)
-        if let camera = PreviewCamera(framing: geometry, width: sampleWidth, height: sampleHeight, options: options) {
-            let shader = FlatShader(camera: camera, surface: options.surface)
-            try geometry.positions.withUnsafeBufferPointer { positions in
-                try target.draw(positions, camera: camera, shader: shader)
+        let scene = PreviewScene(geometry, autoSmoothDegrees: options.autoSmoothDegrees)
+        let orbit = PreviewViewpoint.orbit(azimuthDegrees: options.azimuthDegrees, elevationDegrees: options.elevationDegrees)
+        switch options.view {
+        case .cover, .wireframe:
+            let camera = camera(scene, viewpoint: orbit, width: options.width, height: options.height, options: options)
+            return try draw(scene, camera: camera, width: options.width, height: options.height, options: options, wireframe: options.view == .wireframe)
+        case .sheet:
+            return try sheet(scene, orbit: orbit, options: options)
+        }
+    }
+
+    private static func camera(
+        _ scene: PreviewScene, viewpoint: PreviewViewpoint, width: Int, height: Int, options: PreviewRenderOptions
+    ) -> PreviewCamera? {
+        PreviewCamera(
+            framing: scene.positions, bounds: scene.bounds, width: width * options.supersampling,
+            height: height * options.supersampling, viewpoint: viewpoint,
+            verticalFieldOfViewDegrees: options.verticalFieldOfViewDegrees, margin: options.margin)
+    }
+
+    private static func draw(
+        _ scene: PreviewScene, camera: PreviewCamera?, width: Int, height: Int, options: PreviewRenderOptions, wireframe: Bool
+    ) throws -> PreviewImage {
+        var target = SampleBuffer(width: width * options.supersampling, height: height * options.supersampling)
+        var shader: SurfaceShader?
+        if let camera {
+            let normals = try scene.positions.withUnsafeBufferPointer { positions in
+                try target.draw(positions, camera: camera)
+                return SmoothNormals(
+                    positions: positions, fileNormals: scene.fileNormals, maxAngleDegrees: scene.autoSmoothDegrees,
+                    triangles: target.visibleTriangles(count: positions.count / 9))
+            }
+            shader = SurfaceShader(scene: scene, camera: camera, normals: normals, options: options, wireframe: wireframe)
+        }
+        return PreviewResolve.image(target, factor: options.supersampling, shader: shader, options: options)
+    }
+
+    /// Front, side, top and perspective in the four quarters of the picture, separated by a one-pixel line.
+    private static func sheet(_ scene: PreviewScene, orbit: PreviewViewpoint, options: PreviewRenderOptions) throws -> PreviewImage {
+        let cellWidth = Swift.max(1, (options.width - 1) / 2), cellHeight = Swift.max(1, (options.height - 1) / 2)
+        let axes: [PreviewViewpoint] = [.front, .side, .top]
+        var cameras = axes.map { camera(scene, viewpoint: $0, width: cellWidth, height: cellHeight, options: options) }
+        if let shared = cameras.compactMap({ $0?.scale }).min() {
+            cameras = cameras.map { $0?.scaled(to: shared) }
+        }
+        cameras.append(camera(scene, viewpoint: orbit, width: cellWidth, height: cellHeight, options: options))
+        var pixels = [UInt8](repeating: 0, count: options.width * options.height * 3)
+        let line = options.backgroundBottom
+        for index in 0..<(options.width * options.height) {
+            pixels[index * 3] = line.red &- Swift.min(line.red, 24)
+            pixels[index * 3 + 1] = line.green &- Swift.min(line.green, 24)
+            pixels[index * 3 + 2] = line.blue &- Swift.min(line.blue, 24)
+        }
+        for (index, camera) in cameras.enumerated() {
+            let cell = try draw(scene, camera: camera, width: cellWidth, height: cellHeight, options: options, wireframe: false)
+            let left = index % 2 == 0 ? 0 : options.width - cellWidth
+            let top = index < 2 ? 0 : options.height - cellHeight
+            for row in 0..<cellHeight {
+                let from = row * cellWidth * 3
+                let to = ((top + row) * options.width + left) * 3
+                pixels.replaceSubrange(to..<(to + cellWidth * 3), with: cell.pixels[from..<(from + cellWidth * 3)])
             }
         }
-        return target.downsampled(by: options.supersampling)
-    }
-}
-
-/// Flat shading of one face from its world-space normal, in linear light, returned as packed 8-bit sRGB.
-struct FlatShader {
-    let key: SIMD3<Float>
-    let fill: SIMD3<Float>
-    let eye: SIMD3<Float>
-    let surface: SIMD3<Float>
-
-    init(camera: PreviewCamera, surface colour: PreviewColor) {
-        // Lights turn with the camera, so every view is lit the same way: key from the upper left, fill from the right.
-        key = simdNormalize(-0.45 * camera.right + 0.8 * camera.up + 0.55 * camera.back)
-        fill = simdNormalize(0.8 * camera.right + 0.1 * camera.up + 0.4 * camera.back)
-        eye = camera.eye
-        surface = SIMD3(SRGB.toLinear(colour.red), SRGB.toLinear(colour.green), SRGB.toLinear(colour.blue))
-    }
-
-    /// nil for a face with no area.
-    @inline(__always)
-    func colour(_ a: SIMD3<Float>, _ b: SIMD3<Float>, _ c: SIMD3<Float>) -> UInt32? {
-        var normal = simdCross(b - a, c - a)
-        let lengthSquared = (normal * normal).sum()
-        guard lengthSquared > 0, lengthSquared.isFinite else { return nil }
-        normal /= lengthSquared.squareRoot()
-        if (normal * (eye - a)).sum() < 0 { normal = -normal }
-        let skyShare = 0.5 + 0.5 * normal.y
-        let ambient = 0.2 + 0.12 * skyShare
-        let light = ambient + 0.7 * Swift.max(0, (normal * key).sum()) + 0.25 * Swift.max(0, (normal * fill).sum())
-        let linear = surface * light
-        return SRGB.packed(linear)
+        return PreviewImage(width: options.width, height: options.height, pixels: pixels)
     }
 }
 
@@ -119,6 +165,9 @@ enum SRGB {
         return UInt8((encoded * 255).rounded().clamped(to: 0...255))
     }
 
+    /// `toLinear` of every byte.
+    static let linearTable: [Float] = (0...255).map { toLinear(UInt8($0)) }
+
     static func toLinear(_ value: UInt8) -> Float {
         let encoded = Double(value) / 255
         return Float(encoded <= 0.04045 ? encoded / 12.92 : pow((encoded + 0.055) / 1.055, 2.4))
@@ -126,7 +175,9 @@ enum SRGB {
 
     @inline(__always)
     static func encode(_ linear: Float) -> UInt32 {
-        let step = Int((linear.clamped(to: 0...1) * Float(encodeSteps)).rounded())
+        // Clamped first, so adding ½ and truncating rounds (and a NaN, failing both comparisons, reads as 0).
+        let clamped = linear > 0 ? (linear < 1 ? linear : 1) : 0
+        let step = Int(clamped * Float(encodeSteps) + 0.5)
         return UInt32(encodeTable[step])
     }
 

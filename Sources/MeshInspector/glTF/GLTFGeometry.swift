@@ -32,6 +32,8 @@ enum GLTFGeometry {
         var buffers = GLTFBufferStore(
             document: document, json: json, binaryChunk: binary, resources: resources, limits: limits)
         let instances = try GLTFSceneGraph.meshInstances(document, maxDepth: limits.maxDepth)
+        var attributes = GLTFPreviewAttributes(
+            root: root, document: document, json: json, resources: resources, buffers: &buffers, limits: limits)
 
         // Declared counts give the total up front, so the stride is fixed before anything is read and an instance
         // whose triangles are all skipped costs nothing.
@@ -42,14 +44,17 @@ enum GLTFGeometry {
                 total = overflow ? Int.max : sum
             }
         }
-        var subset = TriangleSubset<Float>(budget: maxTriangles, width: 9, expectedTotal: total)
+        var subset = TriangleSubset<Float>(budget: maxTriangles, width: attributes.layout.width, expectedTotal: total)
         for instance in instances where instance.mesh < document.meshes.count {
             let world = PreviewTransform(columnMajor: instance.world)
-            for primitive in document.meshes[instance.mesh].primitives {
-                try draw(primitive, world: world, document: document, buffers: &buffers, into: &subset)
+            for (index, primitive) in document.meshes[instance.mesh].primitives.enumerated() {
+                let writer = attributes.corners(
+                    mesh: instance.mesh, primitive: index, materialIndex: primitive.material, world: world,
+                    buffers: &buffers, document: document)
+                try draw(primitive, world: world, writer: writer, document: document, buffers: &buffers, into: &subset)
             }
         }
-        return subset.geometry()
+        return attributes.layout.geometry(subset, materials: attributes.materials)
     }
 
     private static func declaredTriangles(_ primitive: GLTFDocument.Primitive, _ document: GLTFDocument) -> Int {
@@ -68,7 +73,8 @@ enum GLTFGeometry {
     }
 
     private static func draw(
-        _ primitive: GLTFDocument.Primitive, world: PreviewTransform, document: GLTFDocument,
+        _ primitive: GLTFDocument.Primitive, world: PreviewTransform, writer: GLTFPreviewAttributes.CornerWriter,
+        document: GLTFDocument,
         buffers: inout GLTFBufferStore, into subset: inout TriangleSubset<Float>
     ) throws {
         if let draco = primitive.draco, [4, 5, 6].contains(primitive.mode) {
@@ -94,7 +100,7 @@ enum GLTFGeometry {
         guard let indicesIndex = primitive.indices else {
             let count = triangles(corners: positionLayout.count, mode: primitive.mode)
             try positionLayout.region.withBytes { positionBytes in
-                try emit(count, mode: primitive.mode, corner: { $0 }, positions: positions, positionBytes, world, &subset)
+                try emit(count, mode: primitive.mode, corner: { $0 }, positions: positions, positionBytes, world, writer, &subset)
             }
             return
         }
@@ -113,13 +119,13 @@ enum GLTFGeometry {
                 switch indexSize {
                 case 1:
                     let indices = PackedIndices<UInt8>(base: base, stride: indexLayout.stride, count: indexLayout.count)
-                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, &subset)
+                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, writer, &subset)
                 case 2:
                     let indices = PackedIndices<UInt16>(base: base, stride: indexLayout.stride, count: indexLayout.count)
-                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, &subset)
+                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, writer, &subset)
                 default:
                     let indices = PackedIndices<UInt32>(base: base, stride: indexLayout.stride, count: indexLayout.count)
-                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, &subset)
+                    try emit(count, mode: primitive.mode, corner: { Int(indices.index(at: $0)) }, positions: positions, positionBytes, world, writer, &subset)
                 }
             }
         }
@@ -156,7 +162,7 @@ enum GLTFGeometry {
     @inline(__always)
     private static func emit(
         _ count: Int, mode: Int, corner: (Int) -> Int, positions: PositionReader, _ positionBytes: UnsafeRawBufferPointer,
-        _ world: PreviewTransform, _ subset: inout TriangleSubset<Float>
+        _ world: PreviewTransform, _ writer: GLTFPreviewAttributes.CornerWriter, _ subset: inout TriangleSubset<Float>
     ) throws {
         let vertexCount = positions.layout.count
         try subset.offer(count) { triangle, values in
@@ -170,9 +176,9 @@ enum GLTFGeometry {
                     .malformed,
                     "A primitive uses vertex \(Swift.max(first, second, third)), but its POSITION accessor has only \(vertexCount) vertices.")
             }
-            TriangleSubset<Float>.append(
+            writer.append(
                 positions.point(first, positionBytes, world), positions.point(second, positionBytes, world),
-                positions.point(third, positionBytes, world), to: &values)
+                positions.point(third, positionBytes, world), first, second, third, to: &values)
         }
     }
 }
