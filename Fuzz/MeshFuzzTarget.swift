@@ -41,6 +41,30 @@ enum MeshFuzzTarget {
 /// One input: analyse it and ignore the expected errors.
 func meshFuzzTestOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
+    switch ProcessInfo.processInfo.environment["MESH_FUZZ_FORMAT"] {
+    case "texture":
+        // The preview's PNG and JPEG decoders: nil is the expected answer to damaged images, never a crash.
+        _ = PreviewTextureDecoder.decode(data)
+        return 0
+    case "preview":
+        // Geometry with materials and textures, then every picture at a small size.
+        do {
+            let geometry = try MeshInspector.geometry(data, limits: MeshFuzzTarget.limits, maxTriangles: 20_000)
+            var options = PreviewRenderOptions()
+            options.width = 64
+            options.height = 48
+            for view in PreviewView.allCases {
+                options.view = view
+                _ = try PreviewRenderer.render(geometry, options: options)
+            }
+        } catch is MeshInspectionError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+        return 0
+    default:
+        break
+    }
     do {
         if case .blend = MeshFuzzTarget.selectedFormat() {
             // Seeds include gzip- and zstd-compressed saves; reach the reader with the right decompressor.

@@ -3,8 +3,9 @@
 #
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 #
-# Targets: glb gltf obj zip fbx-binary fbx-ascii blend any (default: all). "any" sniffs the type first, as uploads
-# are. Corpora are seeded from Tests/MeshInspectorTests/Fixtures and kept in .build-fuzz/corpus between runs;
+# Targets: glb gltf obj zip fbx-binary fbx-ascii blend any texture preview (default: all). "any" sniffs the type
+# first, as uploads are; "texture" runs the preview's PNG/JPEG decoders, "preview" extracts preview geometry
+# (materials and textures included) and renders every view small. Corpora are seeded from Tests/MeshInspectorTests/Fixtures and kept in .build-fuzz/corpus between runs;
 # crashing inputs land in .build-fuzz/artifacts/<target>/ and their paths are printed.
 #
 # The harness (Fuzz/) is built in a scratch package that links only MeshInspector, with
@@ -17,7 +18,7 @@ BUDGET="${1:-30}"
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(glb gltf obj zip fbx-binary fbx-ascii blend any)
+    TARGETS=(glb gltf obj zip fbx-binary fbx-ascii blend any texture preview)
 fi
 WORK="${FUZZ_DIR:-$ROOT/.build-fuzz}"
 PKG="$WORK/pkg"
@@ -59,6 +60,8 @@ seeds() {
         fbx-ascii) grep -L "Kaydara FBX Binary" "$FIXTURES"/fbx/*.fbx 2>/dev/null || true ;;
         blend) find "$FIXTURES"/blend "$FIXTURES"/quality -name "*.blend" 2>/dev/null || true ;;
         any) find "$FIXTURES" -type f ! -name "*.json" ! -name "*.md" ;;
+        texture) find "$FIXTURES" -type f \( -name "*.png" -o -name "*.jpg" \) ;;
+        preview) ls "$FIXTURES"/gltf/*.gltf "$FIXTURES"/gltf/multi_material.glb "$FIXTURES"/bundles/*.zip "$FIXTURES"/fbx/multimaterial.fbx "$FIXTURES"/blend/cube-zstd.blend ;;
     esac
 }
 

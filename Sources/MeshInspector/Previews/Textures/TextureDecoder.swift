@@ -4,7 +4,7 @@ import Foundation
 /// progressive) are read here; anything else (WebP, KTX2, damaged or oversized images) answers nil and the
 /// material keeps its plain colour. Nothing here throws past this point: a texture is an embellishment, never a
 /// reason to fail a preview.
-enum PreviewTextureDecoder {
+public enum PreviewTextureDecoder {
     /// Bounds on what an image may cost before it is scaled down.
     struct Limits {
         /// Longest side accepted.
@@ -27,7 +27,13 @@ enum PreviewTextureDecoder {
         return nil
     }
 
-    static func decode(_ data: Data, limits: Limits = .standard) -> PreviewTexture? {
+    /// The image in `data` scaled down to at most `PreviewTexture.maxSide` pixels on a side, or nil when it is not
+    /// a PNG or JPEG this decoder reads, is damaged, or is larger than the limits allow.
+    public static func decode(_ data: Data) -> PreviewTexture? {
+        data.withUnsafeBytes { decode($0, limits: .standard) }
+    }
+
+    static func decode(_ data: Data, limits: Limits) -> PreviewTexture? {
         data.withUnsafeBytes { decode($0, limits: limits) }
     }
 }
