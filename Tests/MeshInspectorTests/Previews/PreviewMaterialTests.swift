@@ -34,6 +34,24 @@ struct PreviewMaterialTests {
         #expect((lumas.min() ?? 999) < 150 && (lumas.max() ?? 0) > 500, "\(lumas.min() ?? -1)…\(lumas.max() ?? -1)")
     }
 
+    /// One scene saved by Blender three ways (scripts/make-texture-fixtures-blender.py): a sphere textured with a
+    /// JPEG (in a GLB bufferView, embedded in the FBX, packed in the .blend) and a plain blue cube.
+    @Test("a JPEG base-colour texture is found in GLB, FBX and .blend alike", arguments: [
+        "textures/painted.glb", "textures/painted.fbx", "textures/painted.blend",
+    ])
+    func paintedScene(_ fixture: String) throws {
+        let geometry = try MeshInspector.geometry(PreviewFixtures.data(fixture))
+        #expect(geometry.materials.count == 2)
+        let texture = try #require(geometry.materials.first?.texture)
+        #expect(texture.width == 64 && texture.height == 64)
+        let blue = try #require(geometry.materials.last?.baseColor)
+        #expect(abs(blue.x - 0.1) < 0.01 && abs(blue.y - 0.2) < 0.01 && abs(blue.z - 0.8) < 0.01)
+        let pixels = Self.modelPixels(try PreviewRenderer.render(geometry, options: Self.small))
+        let orange = pixels.filter { $0.red > 150 && $0.blue < 60 && $0.green < $0.red }.count
+        let cube = pixels.filter { $0.blue > 150 && $0.red < 120 }.count
+        #expect(orange > 200 && cube > 2000, "orange \(orange), blue \(cube)")
+    }
+
     @Test("multi-material fixtures colour each face by its material", arguments: [
         "gltf/multi_material.glb", "fbx/multimaterial.fbx",
     ])
