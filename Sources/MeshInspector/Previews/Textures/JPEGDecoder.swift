@@ -436,43 +436,79 @@ enum JPEGDecoder {
                 for column in 0..<component.blocksPerLine {
                     let base = (row * component.blocksPerLine + column) * 64
                     if dcOnly {
-                        let value = Float(Int(component.coefficients[base]) * q[0]) / 8 + 128
-                        plane[row * planeWidth + column] = UInt8(value.clamped(to: 0...255))
+                        let value = Float(Int(component.coefficients[base]) * q[0]) / 8 + 128.5
+                        plane[row * planeWidth + column] = value > 0 ? (value < 255 ? UInt8(value) : 255) : 0
                         continue
                     }
                     inverseTransform(component.coefficients, base: base, quantization: q, into: &samples)
                     for y in 0..<8 {
                         for x in 0..<8 {
-                            plane[(row * 8 + y) * planeWidth + column * 8 + x] = UInt8((samples[y * 8 + x] + 128).rounded().clamped(to: 0...255))
+                            let value = samples[y * 8 + x] + 128.5
+                            plane[(row * 8 + y) * planeWidth + column * 8 + x] = value > 0 ? (value < 255 ? UInt8(value) : 255) : 0
                         }
                     }
                 }
             }
             planes.append(plane)
         }
+        // Which plane column each picture column reads, per component (nearest-neighbour chroma upsampling).
+        let columnMaps: [[Int]] = components.map { component in
+            let planeWidth = component.blocksPerLine * scale
+            return (0..<width).map { x in Swift.min(planeWidth - 1, dcOnly ? x * component.h / hMax / 8 : x * component.h / hMax) }
+        }
+        var row = [UInt8](repeating: 0, count: width * 3)
         for y in 0..<height {
-            for x in 0..<width {
-                func sample(_ index: Int) -> Float {
-                    let component = components[index]
-                    let px = x * component.h / hMax, py = y * component.v / vMax
-                    let planeWidth = component.blocksPerLine * scale
-                    let sx = dcOnly ? px / 8 : px, sy = dcOnly ? py / 8 : py
-                    return Float(planes[index][Swift.min(sy, component.blocksPerColumn * scale - 1) * planeWidth + Swift.min(sx, planeWidth - 1)])
-                }
+            var rowStarts: [Int] = []
+            for component in components {
+                let py = y * component.v / vMax
+                let sy = Swift.min(component.blocksPerColumn * scale - 1, dcOnly ? py / 8 : py)
+                rowStarts.append(sy * component.blocksPerLine * scale)
+            }
+            row.withUnsafeMutableBufferPointer { out in
                 if components.count == 1 {
-                    let grey = UInt8(sample(0))
-                    output.add(x, y, grey, grey, grey, 255)
-                } else if rgb {
-                    output.add(x, y, UInt8(sample(0)), UInt8(sample(1)), UInt8(sample(2)), 255)
-                } else {
-                    let luma = sample(0), cb = sample(1) - 128, cr = sample(2) - 128
-                    func byte(_ value: Float) -> UInt8 { UInt8(value.rounded().clamped(to: 0...255)) }
-                    output.add(x, y, byte(luma + 1.402 * cr), byte(luma - 0.344136 * cb - 0.714136 * cr), byte(luma + 1.772 * cb), 255)
+                    planes[0].withUnsafeBufferPointer { grey in
+                        columnMaps[0].withUnsafeBufferPointer { map in
+                            for x in 0..<width {
+                                let value = grey[rowStarts[0] + map[x]]
+                                out[x * 3] = value; out[x * 3 + 1] = value; out[x * 3 + 2] = value
+                            }
+                        }
+                    }
+                    return
+                }
+                planes[0].withUnsafeBufferPointer { p0 in
+                    planes[1].withUnsafeBufferPointer { p1 in
+                        planes[2].withUnsafeBufferPointer { p2 in
+                            columnMaps[0].withUnsafeBufferPointer { m0 in
+                                columnMaps[1].withUnsafeBufferPointer { m1 in
+                                    columnMaps[2].withUnsafeBufferPointer { m2 in
+                                        let (r0, r1, r2) = (rowStarts[0], rowStarts[1], rowStarts[2])
+                                        for x in 0..<width {
+                                            let a = p0[r0 + m0[x]], b = p1[r1 + m1[x]], c = p2[r2 + m2[x]]
+                                            if rgb {
+                                                out[x * 3] = a; out[x * 3 + 1] = b; out[x * 3 + 2] = c
+                                                continue
+                                            }
+                                            // JFIF YCbCr → RGB in 16.16 fixed point.
+                                            let luma = Int(a) << 16 + 32768, cb = Int(b) - 128, cr = Int(c) - 128
+                                            out[x * 3] = Self.clampByte((luma + 91881 * cr) >> 16)
+                                            out[x * 3 + 1] = Self.clampByte((luma - 22554 * cb - 46802 * cr) >> 16)
+                                            out[x * 3 + 2] = Self.clampByte((luma + 116130 * cb) >> 16)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
+            row.withUnsafeBufferPointer { output.add(row: y, rgb: $0) }
         }
         return output.texture()
     }
+
+    @inline(__always)
+    private static func clampByte(_ value: Int) -> UInt8 { UInt8(clamping: value) }
 
     private static let cosines: [Float] = (0..<64).map { index in
         let x = index / 8, u = index % 8
@@ -480,25 +516,36 @@ enum JPEGDecoder {
         return c * cos(Float(2 * x + 1) * Float(u) * .pi / 16) / 2
     }
 
-    /// Separable 8 × 8 inverse DCT of dequantised coefficients (natural order).
+    /// Separable 8 × 8 inverse DCT of dequantised coefficients (natural order). A block with only a DC term (smooth
+    /// areas, most of many images) is one value.
     private static func inverseTransform(_ coefficients: [Int16], base: Int, quantization: [Int], into out: inout [Float]) {
-        var temp = [Float](repeating: 0, count: 64)
-        var input = [Float](repeating: 0, count: 64)
-        for k in 0..<64 { input[k] = Float(Int(coefficients[base + k]) * quantization[k]) }
-        // Rows: temp[v][x] = Σu C(x,u) F[v][u].
-        for v in 0..<8 {
-            for x in 0..<8 {
-                var sum: Float = 0
-                for u in 0..<8 { sum += cosines[x * 8 + u] * input[v * 8 + u] }
-                temp[v * 8 + x] = sum
-            }
+        var onlyDC = true
+        for k in 1..<64 where coefficients[base + k] != 0 { onlyDC = false; break }
+        if onlyDC {
+            let value = Float(Int(coefficients[base]) * quantization[0]) / 8
+            for k in 0..<64 { out[k] = value }
+            return
         }
-        // Columns: out[y][x] = Σv C(y,v) temp[v][x].
-        for y in 0..<8 {
-            for x in 0..<8 {
-                var sum: Float = 0
-                for v in 0..<8 { sum += cosines[y * 8 + v] * temp[v * 8 + x] }
-                out[y * 8 + x] = sum
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 128) { scratch in
+            let input = scratch.baseAddress!, temp = scratch.baseAddress! + 64
+            for k in 0..<64 { input[k] = Float(Int(coefficients[base + k]) * quantization[k]) }
+            cosines.withUnsafeBufferPointer { c in
+                // Rows: temp[v][x] = Σu C(x,u) F[v][u].
+                for v in 0..<8 {
+                    for x in 0..<8 {
+                        var sum: Float = 0
+                        for u in 0..<8 { sum += c[x * 8 + u] * input[v * 8 + u] }
+                        temp[v * 8 + x] = sum
+                    }
+                }
+                // Columns: out[y][x] = Σv C(y,v) temp[v][x].
+                for y in 0..<8 {
+                    for x in 0..<8 {
+                        var sum: Float = 0
+                        for v in 0..<8 { sum += c[y * 8 + v] * temp[v * 8 + x] }
+                        out[y * 8 + x] = sum
+                    }
+                }
             }
         }
     }

@@ -101,13 +101,25 @@ enum PNGDecoder {
             let rowBytes = header.rowBytes(columns)
             var previous = [UInt8](repeating: 0, count: rowBytes)
             var current = [UInt8](repeating: 0, count: rowBytes)
+            var rgb = [UInt8](repeating: 0, count: columns * 3)
             for row in 0..<rows {
                 let filter = raw[offset]
                 for index in 0..<rowBytes { current[index] = raw[offset + 1 + index] }
                 offset += 1 + rowBytes
                 try unfilter(&current, previous: previous, filter: filter, step: header.filterStep)
-                emit(current, columns: columns, header: header, palette: palette) { column, r, g, b, a in
-                    output.add(pass.x + column * pass.dx, pass.y + row * pass.dy, r, g, b, a)
+                if !header.interlaced, header.bitDepth == 8, header.colourType == 2 || header.colourType == 6 {
+                    // The common case, whole rows at a time.
+                    let channels = header.channels
+                    for column in 0..<columns {
+                        rgb[column * 3] = current[column * channels]
+                        rgb[column * 3 + 1] = current[column * channels + 1]
+                        rgb[column * 3 + 2] = current[column * channels + 2]
+                    }
+                    rgb.withUnsafeBufferPointer { output.add(row: row, rgb: $0) }
+                } else {
+                    emit(current, columns: columns, header: header, palette: palette) { column, r, g, b, a in
+                        output.add(pass.x + column * pass.dx, pass.y + row * pass.dy, r, g, b, a)
+                    }
                 }
                 swap(&previous, &current)
             }

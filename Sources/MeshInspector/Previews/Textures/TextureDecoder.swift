@@ -80,6 +80,28 @@ struct TextureDownsampler {
         }
     }
 
+    /// Adds source row `y` from `rgb`, three bytes per pixel, alpha opaque: the fast path for decoders that
+    /// produce whole rows.
+    mutating func add(row y: Int, rgb: UnsafeBufferPointer<UInt8>) {
+        guard y >= 0, y < sourceHeight, rgb.count >= sourceWidth * 3 else { return }
+        let rowStart = (y / factor) * width * 4
+        let factor = self.factor
+        sums.withUnsafeMutableBufferPointer { sums in
+            var x = 0
+            var bin = rowStart
+            while x < sourceWidth {
+                let end = Swift.min(sourceWidth, x + factor)
+                var red: UInt32 = 0, green: UInt32 = 0, blue: UInt32 = 0
+                for column in x..<end {
+                    red &+= UInt32(rgb[column * 3]); green &+= UInt32(rgb[column * 3 + 1]); blue &+= UInt32(rgb[column * 3 + 2])
+                }
+                sums[bin] &+= red; sums[bin + 1] &+= green; sums[bin + 2] &+= blue; sums[bin + 3] &+= UInt32(end - x) * 255
+                bin += 4
+                x = end
+            }
+        }
+    }
+
     func texture() -> PreviewTexture? {
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
         for y in 0..<height {
