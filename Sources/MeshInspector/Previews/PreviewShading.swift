@@ -127,6 +127,18 @@ struct SurfaceShader {
         rim = simdNormalize(0.3 * camera.right + 0.55 * camera.up - 0.8 * camera.back)
     }
 
+    /// Never asked to shade: stands in when there is no camera (nothing to draw).
+    static let placeholder: SurfaceShader = {
+        let scene = PreviewScene(PreviewGeometry(positions: [], sourceTriangleCount: 0), autoSmoothDegrees: 0)
+        let camera = PreviewCamera(
+            framing: [0, 0, 0], bounds: (SIMD3(repeating: 0), SIMD3(repeating: 0)), width: 1, height: 1,
+            viewpoint: .front, verticalFieldOfViewDegrees: 30, margin: 0)!
+        let normals = [Float]().withUnsafeBufferPointer {
+            SmoothNormals(positions: $0, fileNormals: nil, maxAngleDegrees: 0, triangles: [])
+        }
+        return SurfaceShader(scene: scene, camera: camera, normals: normals, options: .standard, wireframe: false)
+    }()
+
     /// Packed 8-bit sRGB of triangle `triangle` at sample-buffer point (`x`, `y`).
     @inline(__always)
     func shade(_ triangle: Int, _ x: Float, _ y: Float) -> UInt32 {
@@ -162,9 +174,9 @@ struct SurfaceShader {
         if !wireframe {
             let material = scene.materialIndices.map { Int($0[triangle]) } ?? -1
             if material >= 0, material < scene.materials.count {
-                let surface = scene.materials[material]
-                albedo = surface.baseColor
-                if !surface.levels.isEmpty, let coordinates = scene.textureCoordinates {
+                albedo = scene.materials[material].baseColor
+                if !scene.materials[material].levels.isEmpty, let coordinates = scene.textureCoordinates {
+                    let surface = scene.materials[material]
                     let t = triangle * 6
                     let (u0, v0, u1, v1, u2, v2) = coordinates.withUnsafeBufferPointer {
                         ($0[t], $0[t + 1], $0[t + 2], $0[t + 3], $0[t + 4], $0[t + 5])
@@ -210,8 +222,11 @@ struct SurfaceShader {
 /// averages them with the background by sample count.
 enum PreviewResolve {
     static func image(
-        _ buffer: SampleBuffer, factor: Int, shader: SurfaceShader?, options: PreviewRenderOptions
+        _ buffer: SampleBuffer, factor: Int, shader optionalShader: SurfaceShader?, options: PreviewRenderOptions
     ) -> PreviewImage {
+        // Unwrapped once: binding an optional struct of arrays per pixel would retain and release each array.
+        let hasShader = optionalShader != nil
+        let shader = optionalShader ?? SurfaceShader.placeholder
         let outWidth = buffer.width / factor, outHeight = buffer.height / factor
         var pixels = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
         let top = SIMD3<Float>(Float(options.backgroundTop.red), Float(options.backgroundTop.green), Float(options.backgroundTop.blue))
@@ -240,7 +255,7 @@ enum PreviewResolve {
                             for dx in 0..<factor where ids[rowStart + dx] != first { uniform = false; break }
                         }
                         var red: UInt32 = 0, green: UInt32 = 0, blue: UInt32 = 0
-                        if uniform, first != SampleBuffer.empty, let shader {
+                        if uniform, first != SampleBuffer.empty, hasShader {
                             let colour = shader.shade(Int(first), Float(x * factor) + half, Float(y * factor) + half)
                             red = (colour & 0xFF) * count; green = (colour >> 8 & 0xFF) * count; blue = (colour >> 16 & 0xFF) * count
                         } else {
@@ -250,7 +265,7 @@ enum PreviewResolve {
                                 let rowStart = row * width + x * factor
                                 for dx in 0..<factor {
                                     let id = ids[rowStart + dx]
-                                    if id == SampleBuffer.empty || shader == nil {
+                                    if id == SampleBuffer.empty || !hasShader {
                                         let colour = background[row]
                                         red += colour & 0xFF; green += colour >> 8 & 0xFF; blue += colour >> 16 & 0xFF
                                         continue
@@ -266,7 +281,7 @@ enum PreviewResolve {
                                     seenY[slot] += Float(row) + 0.5
                                 }
                             }
-                            if let shader {
+                            if hasShader {
                                 for slot in 0..<distinct {
                                     let samples = Float(seenCount[slot])
                                     let colour = shader.shade(Int(seen[slot]), seenX[slot] / samples, seenY[slot] / samples)
