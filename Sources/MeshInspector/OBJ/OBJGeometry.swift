@@ -25,7 +25,8 @@ enum OBJGeometry {
 
         let materials = OBJPreviewMaterials.read(scan.usedMaterials, libraries: scan.materialLibraries, resources: resources, limits: limits)
         let layout = PreviewTriangleLayout(
-            hasNormals: false, hasTextureCoordinates: !scan.textureCoordinates.isEmpty, hasMaterials: !materials.isEmpty)
+            hasNormals: false, hasTextureCoordinates: !scan.textureCoordinates.isEmpty, hasMaterials: !materials.isEmpty,
+            hasEdgeFlags: true)
         var kept = TriangleSubset<Float>(budget: Int.max, width: layout.width)
         let coordinates = scan.coordinates
         let textureCoordinates = scan.textureCoordinates
@@ -48,7 +49,7 @@ enum OBJGeometry {
                     if let a = uv(corners[row + 3]), let b = uv(corners[row + 4]), let c = uv(corners[row + 5]) { uvs = (a, b, c) }
                     layout.append(
                         point(corners[row]), point(corners[row + 1]), point(corners[row + 2]), normals: nil, coordinates: uvs,
-                        material: corners[row + 6], to: &values)
+                        material: corners[row + 6], edges: corners[row + 7], to: &values)
                 }
             }
         }
@@ -59,10 +60,10 @@ enum OBJGeometry {
 }
 
 /// Collects fan triangles of the faces `OBJScan` reads; a class because the scan calls it through a closure.
-/// Each triangle is seven values: three vertex indices, three `vt` indices (-1 as a bit pattern for none) and
-/// the material ordinal (-1 for none).
+/// Each triangle is eight values: three vertex indices, three `vt` indices (-1 as a bit pattern for none), the
+/// material ordinal (-1 for none) and its interior-edge bits.
 private final class FaceFans {
-    static let width = 7
+    static let width = 8
     var subset: TriangleSubset<UInt32>
     private var pending: [UInt32] = []
 
@@ -90,6 +91,7 @@ private final class FaceFans {
             values.append(coordinate(triangle + 1))
             values.append(coordinate(triangle + 2))
             values.append(UInt32(bitPattern: Int32(truncatingIfNeeded: material)))
+            values.append(PreviewTriangleLayout.fanEdges(triangle, of: corners.count - 2))
         }
     }
 }

@@ -21,6 +21,9 @@ public struct PreviewGeometry: Sendable, Equatable {
     public var materialIndices: [UInt32]?
     /// The surfaces the triangles use, each a colour and optionally a texture.
     public var materials: [PreviewMaterial]
+    /// One entry per triangle when present: which of its edges lie inside the polygon it was split from (bit 0:
+    /// corner 0→1, bit 1: 1→2, bit 2: 2→0). The wireframe leaves those out, so quads and n-gons show as drawn.
+    public var interiorEdges: [UInt8]?
 
     public init(positions: [Float], sourceTriangleCount: Int) {
         self.positions = positions
@@ -29,6 +32,7 @@ public struct PreviewGeometry: Sendable, Equatable {
         textureCoordinates = nil
         materialIndices = nil
         materials = []
+        interiorEdges = nil
     }
 
     /// Triangles with optional per-corner normals and texture coordinates, and per-triangle materials. Arrays

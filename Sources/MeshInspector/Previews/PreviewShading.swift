@@ -10,6 +10,7 @@ struct PreviewScene {
     let textureCoordinates: [Float]?
     let materialIndices: [UInt32]?
     let materials: [ShadingMaterial]
+    let interiorEdges: [UInt8]?
 
     init(_ geometry: PreviewGeometry, autoSmoothDegrees: Float) {
         positions = geometry.positions
@@ -19,6 +20,7 @@ struct PreviewScene {
         textureCoordinates = geometry.textureCoordinates
         materialIndices = geometry.materialIndices
         materials = geometry.materials.map(ShadingMaterial.init)
+        interiorEdges = geometry.interiorEdges?.count == geometry.triangleCount ? geometry.interiorEdges : nil
     }
 }
 
@@ -209,7 +211,13 @@ struct SurfaceShader {
                 let length = ((to.x - from.x) * (to.x - from.x) + (to.y - from.y) * (to.y - from.y)).squareRoot()
                 return length > 0 ? weight * abs(doubleArea) / length / factor : .infinity
             }
-            let distance = Swift.min(edgeDistance(s0, p1, p2), edgeDistance(s1, p2, p0), edgeDistance(s2, p0, p1))
+            // Edges inside a split polygon are not drawn: bit 0 is corner 0→1 (opposite corner 2), bit 1 is 1→2
+            // (opposite 0), bit 2 is 2→0 (opposite 1).
+            let interior = scene.interiorEdges.map { Int($0[triangle]) } ?? 0
+            let distance = Swift.min(
+                interior & 2 == 0 ? edgeDistance(s0, p1, p2) : .infinity,
+                interior & 4 == 0 ? edgeDistance(s1, p2, p0) : .infinity,
+                interior & 1 == 0 ? edgeDistance(s2, p0, p1) : .infinity)
             let coverage = (0.9 - distance).clamped(to: 0...1)
             linear = linear * (1 - coverage) + wire * coverage
         }

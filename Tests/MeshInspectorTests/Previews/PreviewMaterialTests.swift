@@ -115,6 +115,29 @@ struct PreviewMaterialTests {
         #expect(flatBox == smoothBox)
     }
 
+    @Test("polygons split into fans mark their inside edges, so the wireframe draws quads as quads", arguments: [
+        "obj/cube.obj", "fbx/cube.fbx", "blend/cube-zstd.blend",
+    ])
+    func interiorEdges(_ fixture: String) throws {
+        let geometry = try MeshInspector.geometry(PreviewFixtures.data(fixture))
+        let edges = try #require(geometry.interiorEdges)
+        #expect(edges.count == 12)
+        // Six quads, each two fan triangles: the first's inside edge runs back to corner 0 (bit 2), the second's
+        // leaves corner 0 (bit 0).
+        let firsts = edges.filter { $0 == 4 }.count, seconds = edges.filter { $0 == 1 }.count
+        #expect(firsts == 6 && seconds == 6, "\(edges)")
+        // The wireframe of a quad cube has fewer line pixels than the same triangles with every edge drawn.
+        var options = Self.small
+        options.view = .wireframe
+        var everyEdge = geometry
+        everyEdge.interiorEdges = nil
+        let quads = try PreviewRenderer.render(geometry, options: options)
+        let triangles = try PreviewRenderer.render(everyEdge, options: options)
+        let quadLines = Self.modelPixels(quads).filter { Int($0.red) + Int($0.green) + Int($0.blue) < 450 }.count
+        let triangleLines = Self.modelPixels(triangles).filter { Int($0.red) + Int($0.green) + Int($0.blue) < 450 }.count
+        #expect(quadLines < triangleLines, "\(quadLines) vs \(triangleLines)")
+    }
+
     @Test("wireframe and sheet are deterministic, differ from the cover, and keep the picture size", arguments: [
         PreviewView.wireframe, PreviewView.sheet,
     ])

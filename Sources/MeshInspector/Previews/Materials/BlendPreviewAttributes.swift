@@ -33,7 +33,8 @@ struct BlendPreviewAttributes {
                 materials.append(read)
             }
         }
-        layout = PreviewTriangleLayout(hasNormals: false, hasTextureCoordinates: anyTexture, hasMaterials: !materials.isEmpty)
+        layout = PreviewTriangleLayout(
+            hasNormals: false, hasTextureCoordinates: anyTexture, hasMaterials: !materials.isEmpty, hasEdgeFlags: true)
     }
 
     /// `Mesh.mat`: an array of `totcol` Material pointers.
@@ -87,7 +88,9 @@ struct BlendPreviewAttributes {
 
     /// `fanFaces` holds, per fan triangle, its three corner indices and its face index.
     func writer(for mesh: BlendStruct, faces fanFaces: [UInt32]) -> Writer {
-        guard layout.width > 9 else { return Writer(layout: layout) }
+        guard layout.hasMaterials || layout.hasTextureCoordinates else {
+            return Writer(layout: layout, read: file.read, fanFaces: fanFaces, slots: [], materialIndex: nil, uv: nil)
+        }
         let slots = Self.slots(of: mesh, file: file).map { known[$0].map(UInt32.init) ?? UInt32.max }
         let faces = mesh.int(["faces_num", "totpoly"]) ?? 0
         let corners = mesh.int(["corners_num", "totloop"]) ?? 0
@@ -155,7 +158,11 @@ struct BlendPreviewAttributes {
                 }
                 coordinates = (coordinate(0), coordinate(1), coordinate(2))
             }
-            layout.append(a, b, c, normals: nil, coordinates: coordinates, material: material, to: &values)
+            // Fan corners (start, start + k + 1, start + k + 2): the edge from the first corner is inside the face unless
+            // k is 0, the edge back to it unless this is the face's last fan triangle.
+            let sameFaceNext = triangle * 4 + 7 < fanFaces.count && Int(fanFaces[triangle * 4 + 7]) == face
+            let edges: UInt32 = (fanFaces[triangle * 4 + 1] &- fanFaces[triangle * 4] > 1 ? 1 : 0) | (sameFaceNext ? 4 : 0)
+            layout.append(a, b, c, normals: nil, coordinates: coordinates, material: material, edges: edges, to: &values)
         }
     }
 }

@@ -66,7 +66,8 @@ struct FBXPreviewAttributes {
             materials.append(material)
         }
         let anyTexture = materials.contains { $0.texture != nil }
-        layout = PreviewTriangleLayout(hasNormals: false, hasTextureCoordinates: anyTexture, hasMaterials: !materials.isEmpty)
+        layout = PreviewTriangleLayout(
+            hasNormals: false, hasTextureCoordinates: anyTexture, hasMaterials: !materials.isEmpty, hasEdgeFlags: true)
     }
 
     /// A `Video`'s embedded `Content`: raw bytes in binary files, base64 text in ASCII ones.
@@ -150,7 +151,11 @@ struct FBXPreviewAttributes {
                     coordinates = (ta, tb, tc)
                 }
             }
-            layout.append(a, b, c, normals: nil, coordinates: coordinates, material: material, to: &values)
+            // Fan corners (start, start + k + 1, start + k + 2): the edge from the first corner is inside the polygon
+            // unless k is 0, the edge back to it unless the third corner ends the polygon (a negative index).
+            let last = Int(corners.2) < vertices.count ? vertices[Int(corners.2)] < 0 : true
+            let edges: UInt32 = (corners.1 &- corners.0 > 1 ? 1 : 0) | (last ? 0 : 4)
+            layout.append(a, b, c, normals: nil, coordinates: coordinates, material: material, edges: edges, to: &values)
         }
     }
 }
