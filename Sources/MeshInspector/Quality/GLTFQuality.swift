@@ -259,7 +259,3 @@ struct MeshBudget {
         remaining -= elements
     }
 }
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}

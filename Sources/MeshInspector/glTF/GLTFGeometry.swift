@@ -78,7 +78,7 @@ enum GLTFGeometry {
         buffers: inout GLTFBufferStore, into subset: inout TriangleSubset<Float>
     ) throws {
         if let draco = primitive.draco, [4, 5, 6].contains(primitive.mode) {
-            if try !drawDraco(draco, mode: primitive.mode, world: world, buffers: &buffers, into: &subset) {
+            if try !drawDraco(draco, mode: primitive.mode, world: world, writer: writer, buffers: &buffers, into: &subset) {
                 subset.offer(declaredTriangles(primitive, document)) { _, _ in }
             }
             return
@@ -134,8 +134,8 @@ enum GLTFGeometry {
     /// A Draco primitive, drawn from its decoded faces and positions; one whose positions could not be decoded (or
     /// whose stream is not supported) is left out of the picture, as unreadable data is elsewhere.
     private static func drawDraco(
-        _ draco: GLTFDocument.DracoSource, mode: Int, world: PreviewTransform, buffers: inout GLTFBufferStore,
-        into subset: inout TriangleSubset<Float>
+        _ draco: GLTFDocument.DracoSource, mode: Int, world: PreviewTransform, writer: GLTFPreviewAttributes.CornerWriter,
+        buffers: inout GLTFBufferStore, into subset: inout TriangleSubset<Float>
     ) throws -> Bool {
         guard case .success(let mesh) = try GLTFDracoPrimitive.decode(
             draco, buffers: &buffers, limits: buffers.limits, needPositions: true),
@@ -152,7 +152,9 @@ enum GLTFGeometry {
             func point(_ index: Int) -> SIMD3<Float> {
                 world.apply(positions[index * 3], positions[index * 3 + 1], positions[index * 3 + 2])
             }
-            TriangleSubset<Float>.append(point(first), point(second), point(third), to: &values)
+            // The writer lays out what else a triangle carries (its material); the decoded points have no
+            // accessor-read normals or UVs.
+            writer.append(point(first), point(second), point(third), first, second, third, to: &values)
         }
         return true
     }

@@ -223,7 +223,3 @@ extension PreviewTransform {
         return result
     }
 }
-
-extension Array {
-    subscript(safe index: Int) -> Element? { index >= 0 && index < count ? self[index] : nil }
-}
