@@ -167,7 +167,7 @@ struct BlendMeshReader {
            let pointer = layerData(mesh, ["vert_data", "vdata"], type: Self.cdMVert) ?? mesh.pointer(["mvert"]), pointer != 0 {
             return try checked(pointer, stride: layout.size, offset: co.offset)
         }
-        if let pointer = storedAttribute(mesh, named: "position") {
+        if let pointer = storedAttribute(mesh, named: "position", pointFloat3: true) {
             return try checked(pointer, stride: 12, offset: 0)
         }
         return nil
@@ -190,8 +190,10 @@ struct BlendMeshReader {
     }
 
     /// Blender 5's `attribute_storage`: an array of `Attribute { name*, data_type, domain, storage_type, data* }`,
-    /// `data` pointing at an `AttributeArray { data*, size }` for stored arrays.
-    private func storedAttribute(_ mesh: BlendStruct, named wanted: String) -> UInt64? {
+    /// `data` pointing at an `AttributeArray { data*, size }` for stored arrays. `pointFloat3` asks for a float3
+    /// attribute on points (positions); the topology arrays (`.corner_vert`, `.edge_verts`) are found by name alone.
+    /// The caller checks the array is long enough.
+    func storedAttribute(_ mesh: BlendStruct, named wanted: String, pointFloat3: Bool = false) -> UInt64? {
         guard let storage = mesh.nested(["attribute_storage"], dna: dna),
               let arrayPointer = storage.pointer(["dna_attributes"]), let total = storage.int(["dna_attributes_num"]), total > 0,
               let block = file.block(at: arrayPointer), let layout = dna.layout(named: "Attribute"), layout.size > 0 else {
@@ -199,8 +201,8 @@ struct BlendMeshReader {
         }
         for index in 0..<Swift.min(total, block.data.count / layout.size) {
             guard let attribute = BlendStruct.element(index, in: block, as: layout, file: file),
-                  attribute.integer(["data_type"]) == Self.attributeFloat3,
-                  attribute.integer(["domain"]) == Self.attributeDomainPoint,
+                  !pointFloat3 || attribute.integer(["data_type"]) == Self.attributeFloat3,
+                  !pointFloat3 || attribute.integer(["domain"]) == Self.attributeDomainPoint,
                   attribute.integer(["storage_type"]) == 0,
                   let namePointer = attribute.pointer(["name"]), let nameBlock = file.block(at: namePointer),
                   cString(nameBlock) == wanted,

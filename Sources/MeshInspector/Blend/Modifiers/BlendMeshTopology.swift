@@ -100,7 +100,7 @@ struct BlendMeshTopology {
            let block = file.block(at: pointer), block.data.count / 4 >= corners {
             return (block.data.lowerBound, 4)
         }
-        if let pointer = storedAttribute(mesh, named: ".corner_vert"), let block = file.block(at: pointer), block.data.count / 4 >= corners {
+        if let pointer = reader.storedAttribute(mesh, named: ".corner_vert"), let block = file.block(at: pointer), block.data.count / 4 >= corners {
             return (block.data.lowerBound, 4)
         }
         if let layout = dna.layout(named: "MLoop"), let field = layout.fields["v"], layout.size >= field.offset + 4,
@@ -117,7 +117,7 @@ struct BlendMeshTopology {
            let block = file.block(at: pointer), block.data.count / 8 >= edges {
             return (block.data.lowerBound, 8)
         }
-        if let pointer = storedAttribute(mesh, named: ".edge_verts"), let block = file.block(at: pointer), block.data.count / 8 >= edges {
+        if let pointer = reader.storedAttribute(mesh, named: ".edge_verts"), let block = file.block(at: pointer), block.data.count / 8 >= edges {
             return (block.data.lowerBound, 8)
         }
         if let layout = dna.layout(named: "MEdge"), let v1 = layout.fields["v1"], let v2 = layout.fields["v2"],
@@ -125,28 +125,6 @@ struct BlendMeshTopology {
            let pointer = reader.layerData(mesh, ["edge_data", "edata"], type: Self.cdMEdge) ?? mesh.pointer(["medge"]),
            pointer != 0, let block = file.block(at: pointer), block.data.count / layout.size >= edges {
             return (block.data.lowerBound + v1.offset, layout.size)
-        }
-        return nil
-    }
-
-    /// The array of an attribute in Blender 5's `attribute_storage`, found by name (`Attribute { name*, ...,
-    /// data* → AttributeArray { data*, size } }`), in case the topology arrays live there rather than in
-    /// `CustomData`; the caller checks the array is long enough.
-    private func storedAttribute(_ mesh: BlendStruct, named wanted: String) -> UInt64? {
-        guard let storage = mesh.nested(["attribute_storage"], dna: dna),
-              let arrayPointer = storage.pointer(["dna_attributes"]), let total = storage.int(["dna_attributes_num"]), total > 0,
-              let block = file.block(at: arrayPointer), let layout = dna.layout(named: "Attribute"), layout.size > 0 else {
-            return nil
-        }
-        for index in 0..<Swift.min(total, block.data.count / layout.size) {
-            guard let attribute = BlendStruct.element(index, in: block, as: layout, file: file),
-                  let namePointer = attribute.pointer(["name"]), let nameBlock = file.block(at: namePointer) else { continue }
-            let bytes = file.bytes[nameBlock.data]
-            let name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            guard name == wanted,
-                  let holder = attribute.pointer(["data"]).flatMap({ BlendStruct.at($0, as: "AttributeArray", in: file, dna: dna) }),
-                  let data = holder.pointer(["data"]), data != 0 else { continue }
-            return data
         }
         return nil
     }
