@@ -88,6 +88,15 @@ enum InspectCommand {
         } else {
             rows.append(("size", "-"))
         }
+        if !report.evaluatedModifiers.isEmpty { rows.append(("modifiers", report.evaluatedModifiers.joined(separator: ", "))) }
+        if !report.unevaluatedModifiers.isEmpty {
+            rows.append(("not applied", report.unevaluatedModifiers.joined(separator: ", ")))
+        }
+        if report.isApproximate { rows.append(("counts", "approximate (see the warnings)")) }
+        if let quality = report.quality {
+            rows.append(("quality", quality.verdict.rawValue + (quality.isManifold ? ", closed and manifold" : "")))
+            for finding in quality.findings { rows.append((finding.verdict.rawValue, finding.message)) }
+        }
         for warning in report.warnings { rows.append(("warning", warning)) }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }

@@ -43,6 +43,7 @@ public enum HWC3DMain {
             app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
             app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
             app.asyncCommands.use(ReindexSearchCommand(), as: "reindex-search")
+            app.asyncCommands.use(ReanalyseCommand(), as: "reanalyse")
             app.asyncCommands.use(LedgerCheckCommand(), as: "ledger-check")
             do {
                 try await configure(app, settings: settings)

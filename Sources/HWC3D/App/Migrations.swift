@@ -79,6 +79,11 @@ enum Migrations {
         // A suspended creator's models leave public lists (issue 12).
         UpdateModelsAddWithheldAt(),
         UpdateListedModelCountsForWithheld(),
+        // Search by the 3D quality report (issue 13).
+        UpdateModelsAddQualityFigures(),
+        // Likely copies of other creators' models, held for review (issue 13).
+        CreateModelFileFingerprints(),
+        CreateLikelyCopies(),
     ]
 
     static func register(in app: Application) {

@@ -18,6 +18,74 @@ enum TestMeshes {
             "accessors":[{"bufferView":0,"componentType":5126,"count":4,"type":"VEC3","min":[0,0,0],"max":[1,1,0]},\
             {"bufferView":1,"componentType":5123,"count":6,"type":"SCALAR"}]}
             """
+        return glbContainer(json: json, bin: bin)
+    }
+
+    /// A closed, lumpy sphere (a UV sphere whose radius swells with `lumps`), as positions and triangles: a shape with
+    /// no symmetry a fingerprint could lean on, unlike a cube.
+    static func lumpySphere(lumps: Float = 3, segments: Int = 24, rings: Int = 12) -> (positions: [SIMD3<Float>], triangles: [Int]) {
+        var positions: [SIMD3<Float>] = [SIMD3(0, 1.2, 0)]
+        for ring in 1..<rings {
+            let polar = Float.pi * Float(ring) / Float(rings)
+            for segment in 0..<segments {
+                let azimuth = 2 * Float.pi * Float(segment) / Float(segments)
+                let radius = 1 + 0.3 * sin(lumps * azimuth) * sin(polar) + 0.15 * cos(2 * polar)
+                positions.append(radius * SIMD3(sin(polar) * cos(azimuth), cos(polar), sin(polar) * sin(azimuth)))
+            }
+        }
+        positions.append(SIMD3(0, -0.8, 0))
+        let south = positions.count - 1
+        func ringVertex(_ ring: Int, _ segment: Int) -> Int { 1 + (ring - 1) * segments + segment % segments }
+        var triangles: [Int] = []
+        for segment in 0..<segments {
+            triangles += [0, ringVertex(1, segment + 1), ringVertex(1, segment)]
+            triangles += [south, ringVertex(rings - 1, segment), ringVertex(rings - 1, segment + 1)]
+        }
+        for ring in 1..<(rings - 1) {
+            for segment in 0..<segments {
+                let (a, b) = (ringVertex(ring, segment), ringVertex(ring, segment + 1))
+                let (c, d) = (ringVertex(ring + 1, segment + 1), ringVertex(ring + 1, segment))
+                triangles += [a, b, c, a, c, d]
+            }
+        }
+        return (positions, triangles)
+    }
+
+    /// A GLB of one mesh with these positions and triangle indices (32-bit), POSITION min/max included.
+    static func glb(positions: [SIMD3<Float>], triangles: [Int]) -> [UInt8] {
+        var bin: [UInt8] = []
+        var low = SIMD3<Float>(repeating: .infinity), high = SIMD3<Float>(repeating: -.infinity)
+        for point in positions {
+            low = pointwiseMin(low, point)
+            high = pointwiseMax(high, point)
+            for value in [point.x, point.y, point.z] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bin += $0 } }
+        }
+        let positionBytes = bin.count
+        for index in triangles { withUnsafeBytes(of: UInt32(index).littleEndian) { bin += $0 } }
+        let json = """
+            {"asset":{"version":"2.0","generator":"hwc3d-tests"},"scene":0,"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}],\
+            "meshes":[{"primitives":[{"attributes":{"POSITION":0},"indices":1}]}],\
+            "buffers":[{"byteLength":\(bin.count)}],\
+            "bufferViews":[{"buffer":0,"byteOffset":0,"byteLength":\(positionBytes)},{"buffer":0,"byteOffset":\(positionBytes),"byteLength":\(triangles.count * 4)}],\
+            "accessors":[{"bufferView":0,"componentType":5126,"count":\(positions.count),"type":"VEC3","min":[\(low.x),\(low.y),\(low.z)],"max":[\(high.x),\(high.y),\(high.z)]},\
+            {"bufferView":1,"componentType":5125,"count":\(triangles.count),"type":"SCALAR"}]}
+            """
+        return glbContainer(json: json, bin: bin)
+    }
+
+    /// The same mesh as OBJ text, each point moved by `transform` first (a converted, re-posed copy).
+    static func obj(positions: [SIMD3<Float>], triangles: [Int], transform: (SIMD3<Float>) -> SIMD3<Float> = { $0 }) -> [UInt8] {
+        var text = "# converted\no Copy\n"
+        for point in positions.map(transform) { text += "v \(point.x) \(point.y) \(point.z)\n" }
+        for start in stride(from: 0, to: triangles.count - 2, by: 3) {
+            text += "f \(triangles[start] + 1) \(triangles[start + 1] + 1) \(triangles[start + 2] + 1)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    private static func glbContainer(json: String, bin: [UInt8]) -> [UInt8] {
+        var bin = bin
+        while bin.count % 4 != 0 { bin.append(0) }
         var jsonBytes = Array(json.utf8)
         while jsonBytes.count % 4 != 0 { jsonBytes.append(0x20) }
         var glb: [UInt8] = []

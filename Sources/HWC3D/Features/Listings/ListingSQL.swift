@@ -40,6 +40,12 @@ enum ListingSQL {
         """
     }
 
+    /// True for a model that has passed review and is not deleted, whatever its visibility or its creator's standing:
+    /// what another creator's upload must not copy (`LikelyCopies`).
+    static func isPublished(_ alias: String) -> SQLQueryString {
+        "\(unsafeRaw: alias).status = 'published' AND \(unsafeRaw: alias).deleted_at IS NULL"
+    }
+
     /// The current value of one counter of one model, as a scalar subquery (NULL when there is no such model).
     static func counterValue(_ counter: ModelCounters.Counter, of modelID: UUID) -> SQLQueryString {
         "(SELECT \(unsafeRaw: counter.rawValue) FROM models WHERE id = \(bind: modelID))"

@@ -29,7 +29,8 @@ extension APIHandler {
             .first()?.decode(column: "n", as: Int.self) ?? 0
         // Waiting longest first: the review queue is first come, first served.
         let rows = try await sql.raw("""
-            SELECT m.id, m.submitted_at, u.email, \(ModerationSQL.openReports(on: .model, idColumn: "m.id")) AS reports_count FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)
+            SELECT m.id, m.submitted_at, u.email, \(ModerationSQL.openReports(on: .model, idColumn: "m.id")) AS reports_count,
+                   \(LikelyCopies.count(modelIDColumn: "m.id")) AS likely_copy_count FROM models m \(UserReads.join(alias: "u", on: "m.owner_id")) WHERE \(filter)
             ORDER BY CASE WHEN m.status = 'pending_review' THEN 0 ELSE 1 END,
                      CASE WHEN m.status = 'pending_review' THEN m.submitted_at END ASC, m.created_at DESC, m.id DESC
             \(page.sqlClause)
@@ -42,7 +43,8 @@ extension APIHandler {
             items.append(.init(
                 model: card, ownerEmail: try row.decode(column: "email", as: String.self),
                 submittedAt: try row.decode(column: "submitted_at", as: Date?.self),
-                reportsCount: try row.decode(column: "reports_count", as: Int.self)))
+                reportsCount: try row.decode(column: "reports_count", as: Int.self),
+                likelyCopyCount: try row.decode(column: "likely_copy_count", as: Int.self)))
         }
         return .ok(.init(body: .json(.init(items: items, meta: page.meta(total: total)))))
     }
@@ -56,13 +58,15 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(
             model: detail, ownerEmail: ownerEmail ?? "",
             history: try await ModelModeration.history(of: model.requireID(), on: req.db),
-            reportsCount: try await ReportService.openCount(on: .model, id: model.requireID(), on: req.db)))))
+            reportsCount: try await ReportService.openCount(on: .model, id: model.requireID(), on: req.db),
+            likelyCopies: try await LikelyCopies.of(modelID: model.requireID(), on: req.db.sql, settings: services.settings)))))
     }
 
     func adminApproveModel(_ input: Operations.AdminApproveModel.Input) async throws -> Operations.AdminApproveModel.Output {
+        let notACopy = if case .json(let body)? = input.body { body.notACopy ?? false } else { false }
         let (admin, model) = try await moderatedModel(input.path.id)
         let req = try request
-        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).approve(model)
+        let decided = try await ModelModeration(services: services, database: req.db, admin: admin).approve(model, notACopy: notACopy)
         return .ok(.init(body: .json(try await ModelDetails(services: services, database: req.db).load(decided, for: admin.caller))))
     }
 

@@ -34,6 +34,12 @@ final class ModelAsset: Model, @unchecked Sendable {
     @Field(key: "triangle_count") var triangleCount: Int
     @Field(key: "animated") var animated: Bool
     @Field(key: "rigged") var rigged: Bool
+    /// From the main file's quality report (`ModelFileFigures`); nil until one has been analysed with it.
+    @OptionalField(key: "manifold") var manifold: Bool?
+    @OptionalField(key: "has_uv") var hasUV: Bool?
+    @OptionalField(key: "textured") var textured: Bool?
+    /// Largest real-world dimension in metres; nil also when the file's units are unknown (OBJ).
+    @OptionalField(key: "size_m") var sizeMetres: Double?
     @Field(key: "view_count") var viewCount: Int
     @Field(key: "download_count") var downloadCount: Int
     @Field(key: "like_count") var likeCount: Int

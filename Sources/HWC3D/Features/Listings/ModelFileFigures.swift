@@ -10,6 +10,16 @@ struct ModelFileFigures: Sendable, Equatable {
     var triangleCount: Int
     var animated: Bool
     var rigged: Bool
+    /// The main (largest analysed) file's quality figures, nil where its report has none.
+    var quality: Quality?
+
+    struct Quality: Sendable, Equatable {
+        var manifold: Bool
+        var hasUV: Bool
+        var textured: Bool
+        /// Largest dimension in metres; nil when the units are unknown.
+        var sizeMetres: Double?
+    }
 }
 
 extension ModelService {
@@ -35,6 +45,10 @@ extension ModelService {
         model.triangleCount = figures.triangleCount
         model.animated = figures.animated
         model.rigged = figures.rigged
+        model.manifold = figures.quality?.manifold
+        model.hasUV = figures.quality?.hasUV
+        model.textured = figures.quality?.textured
+        model.sizeMetres = figures.quality?.sizeMetres
         try await model.update(on: database)
         try await ModelCatalogueIndex.modelChanged(model, on: database)
     }

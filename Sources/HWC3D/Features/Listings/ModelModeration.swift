@@ -15,8 +15,15 @@ struct ModelModeration {
         var reason: String?
     }
 
-    func approve(_ model: ModelAsset) async throws -> ModelAsset {
+    /// A model held as a likely copy of another creator's model is approved only on the moderator's word
+    /// (`notACopy`), given after comparing the two.
+    func approve(_ model: ModelAsset, notACopy: Bool = false) async throws -> ModelAsset {
         try requireStatus(model, in: [.pendingReview], action: "approved")
+        if !notACopy, try await LikelyCopies.exist(for: model.requireID(), on: database) {
+            throw Problem.conflict(
+                "likely-copy", "Held as a likely copy",
+                detail: "A file of this model matches another creator's published model (see likely_copies). Compare them; approve with not_a_copy: true if it is original.")
+        }
         return try await decide(model, action: "model.approve", reason: nil, notify: .modelApproved) { model in
             model.status = ModelAsset.Status.published.rawValue
             model.rejectionReason = nil

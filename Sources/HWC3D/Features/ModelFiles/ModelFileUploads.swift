@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import HWC3DAPI
 import MeshInspector
 import NIOPosix
 import OpenAPIRuntime
@@ -145,6 +146,15 @@ enum ModelAggregates {
         return ModelFileFigures(
             formats: Set(usable.map(\.format)).sorted(), vertexCount: largest?.vertexCount ?? 0,
             triangleCount: largest?.triangleCount ?? 0, animated: reports.contains { $0.animationCount > 0 },
-            rigged: reports.contains { $0.rigged })
+            rigged: reports.contains { $0.rigged }, quality: largest?.quality.map(qualityFigures))
+    }
+
+    /// What search filters on, from the main file's quality report.
+    private static func qualityFigures(_ quality: Components.Schemas.MeshQuality) -> ModelFileFigures.Quality {
+        let size = quality.unitsKnown ? quality.sizeMetres?.max() : nil
+        return ModelFileFigures.Quality(
+            manifold: quality.isManifold, hasUV: quality.uvSetCount > 0,
+            textured: quality.textures.contains { !$0.missing },
+            sizeMetres: size.flatMap { $0.isFinite ? $0 : nil })
     }
 }

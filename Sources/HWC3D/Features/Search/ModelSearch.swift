@@ -268,6 +268,7 @@ extension ModelSearch {
             if let value = criteria.animated { parts.append("m.animated = \(bind: value)") }
             if let value = criteria.rigged { parts.append("m.rigged = \(bind: value)") }
             if let value = criteria.featured { parts.append("m.featured = \(bind: value)") }
+            parts += criteria.quality.predicates(on: "m")
             if let key = criteria.creatorKey {
                 parts.append(key.isEmpty ? "1 = 0" : "m.owner_id IN (\(UserReads.ids(usernameKey: key)))")
             }

@@ -37,6 +37,8 @@ struct ModelSearchCriteria: Sendable {
     var animated: Bool?
     var rigged: Bool?
     var featured: Bool?
+    /// The main file's quality figures (issue 13).
+    var quality = QualityFilters()
     /// Lower-cased username of the creator; empty when the value cannot be anyone's username.
     var creatorKey: String?
     var sort: Sort = .newest
@@ -51,7 +53,8 @@ struct ModelSearchCriteria: Sendable {
     init(
         q: String?, category: String?, tags: String?, format: String?, license: String?, free: Bool?,
         minPrice: Int?, maxPrice: Int?, minPolys: Int?, maxPolys: Int?, animated: Bool?, rigged: Bool?,
-        creator: String?, featured: Bool?, sort: String?, page: Int?, perPage: Int?
+        creator: String?, featured: Bool?, sort: String?, page: Int?, perPage: Int?,
+        quality: QualityFilters.Query = .init()
     ) throws {
         var errors: [Problem.FieldError] = []
         let pageRequest: PageRequest
@@ -114,6 +117,14 @@ struct ModelSearchCriteria: Sendable {
         errors += Self.rangeErrors(min: minPolys, max: maxPolys, minField: "min_polys", maxField: "max_polys")
         (self.minPrice, self.maxPrice, self.minPolys, self.maxPolys) = (minPrice, maxPrice, minPolys, maxPolys)
         (self.animated, self.rigged, self.featured) = (animated, rigged, featured)
+        do { self.quality = try QualityFilters(quality) } catch let problem as Problem { errors += problem.errors }
+        // `max_triangles` is `max_polys` under its plain name; with both, the stricter one applies.
+        if let cap = self.quality.maxTriangles {
+            if let min = self.minPolys, min > cap, !errors.contains(where: { $0.field == "min_polys" }) {
+                errors.append(.init(field: "min_polys", message: "must not be greater than max_triangles"))
+            }
+            self.maxPolys = Swift.min(self.maxPolys ?? cap, cap)
+        }
         if let creator = creator?.trimmingCharacters(in: .whitespaces), !creator.isEmpty {
             // No account can have another spelling, so such a filter matches nothing, without asking the database.
             let plausible = creator.count <= 60 && creator.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }

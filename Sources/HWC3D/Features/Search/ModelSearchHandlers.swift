@@ -12,7 +12,10 @@ extension APIHandler {
             q: query.q, category: query.category, tags: query.tags, format: query.format, license: query.license,
             free: query.free, minPrice: query.minPrice, maxPrice: query.maxPrice, minPolys: query.minPolys,
             maxPolys: query.maxPolys, animated: query.animated, rigged: query.rigged, creator: query.creator,
-            featured: query.featured, sort: query.sort, page: query.page, perPage: query.perPage)
+            featured: query.featured, sort: query.sort, page: query.page, perPage: query.perPage,
+            quality: .init(
+                manifold: query.manifold, hasUV: query.hasUv, textured: query.textured, maxTriangles: query.maxTriangles,
+                realSizeMin: query.realSizeMin, realSizeMax: query.realSizeMax))
         let result = try await search(criteria, on: try request)
         return .ok(.init(body: .json(.init(items: result.items, meta: criteria.page.meta(total: result.total), facets: result.facets))))
     }
