@@ -75,8 +75,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
         case .smtp: SMTPMailTransport(settings: settings.smtp!, eventLoopGroup: app.eventLoopGroup)
         }
     jobs.register(SendEmailJob(from: settings.mailFrom, transport: transport))
-    jobs.register(AnalyseModelFileJob(storage: services.storage, threadPool: app.threadPool, limits: .standard))
-    jobs.register(RenderModelPreviewJob(services: services, threadPool: app.threadPool, limits: .standard))
+    let meshThreads = MeshWorkThreads.start(on: app)
+    jobs.register(AnalyseModelFileJob(storage: services.storage, threadPool: meshThreads, limits: .standard))
+    jobs.register(RenderModelPreviewJob(services: services, threadPool: meshThreads, limits: .standard))
     jobs.register(NotificationEmailJob(mailer: services.mailer, settings: settings))
     jobs.register(RemoveUploadedImageJob(storage: services.storage))
 

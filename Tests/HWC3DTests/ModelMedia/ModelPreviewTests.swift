@@ -10,7 +10,7 @@ import VaporTesting
 /// marked `generated`, stored like an upload; never a second one, never over an uploaded picture, never half made.
 @Suite("Model previews rendered from geometry")
 struct ModelPreviewTests {
-    @Test("a GLB upload on an empty gallery becomes a generated cover, served like an uploaded image")
+    @Test("a GLB upload on an empty gallery becomes a generated cover, wireframe and sheet, served like uploaded images")
     func generatedCover() async throws {
         try await withServer { server in
             let creator = try await server.register("carla", verified: true)
@@ -24,18 +24,21 @@ struct ModelPreviewTests {
             #expect(detail.status == .ok, "\(detail.text)")
             let body = try detail.object()
             let images = try #require(body["images"] as? [[String: Any]])
-            #expect(images.count == 1)
+            // The cover, its wireframe and the four-view sheet, in that order; the first is the cover.
+            #expect(images.count == 3)
+            #expect(images.map { $0["position"] as? Int } == [0, 1, 2])
+            #expect(images.allSatisfy { $0["generated"] as? Bool == true && $0["width"] as? Int == 1280 && $0["height"] as? Int == 960 })
+            #expect(images.map { $0["is_cover"] as? Bool } == [true, false, false])
             let image = try #require(images.first)
             let imageID = try #require(image["id"] as? String)
-            #expect(image["generated"] as? Bool == true)
-            #expect(image["is_cover"] as? Bool == true)
-            #expect(image["position"] as? Int == 0)
-            #expect(image["width"] as? Int == 1280 && image["height"] as? Int == 960)
             #expect((body["cover_image"] as? [String: Any])?["id"] as? String == imageID)
             #expect((body["cover_image"] as? [String: Any])?["generated"] as? Bool == true)
 
             // The same keys and renditions as an upload, each served from /media/models/.
-            #expect(try storedImageFiles(server) == ["\(imageID)-fallback.jpg", "\(imageID)-w1280.webp", "\(imageID)-w320.webp", "\(imageID)-w640.webp"])
+            let ids = images.compactMap { $0["id"] as? String }
+            #expect(try storedImageFiles(server) == ids.flatMap { id in
+                ["\(id)-fallback.jpg", "\(id)-w1280.webp", "\(id)-w320.webp", "\(id)-w640.webp"]
+            }.sorted())
             let urls = try #require(image["urls"] as? [String: String])
             for (name, type) in [("w320", "image/webp"), ("w640", "image/webp"), ("w1280", "image/webp"), ("jpeg", "image/jpeg")] {
                 let url = try #require(urls[name])
@@ -62,8 +65,8 @@ struct ModelPreviewTests {
             // A second run of the same job (a retry, a duplicate) leaves the gallery as it is.
             try await enqueuePreview(server, modelID: modelID, fileID: try #require(try file.object()["id"] as? String))
             #expect(try await server.runJobs() == 1)
-            #expect(try await imageRows(server, modelID).count == 1)
-            #expect(try storedImageFiles(server).count == 4)
+            #expect(try await imageRows(server, modelID).count == 3)
+            #expect(try storedImageFiles(server).count == 12)
         }
     }
 

@@ -5,9 +5,9 @@ import MeshInspector
 import NIOPosix
 import SQLKit
 
-/// Gives a model without pictures a rendered one: a software render of an analysed file's geometry
-/// (`MeshInspector.geometry` then `PreviewRenderer`), stored through the gallery like an upload and marked
-/// `generated`. Enqueued with the analysis result that makes it possible (`enqueueIfWanted`).
+/// Gives a model without pictures rendered ones: software renders of an analysed file's geometry
+/// (`MeshInspector.geometry` then `PreviewRenderer`: the cover, a wireframe and a four-view sheet), stored through
+/// the gallery like uploads and marked `generated`. Enqueued with the analysis result that makes it possible (`enqueueIfWanted`).
 ///
 /// Running twice, or after the creator uploaded an image, changes nothing: the gallery is checked again under its
 /// lock before anything is recorded. A file that cannot be drawn (only points, compressed primitives...) ends the
@@ -24,6 +24,9 @@ struct RenderModelPreviewJob: JobHandler {
     let limits: InspectionLimits
     var options = PreviewRenderOptions.standard
     var maxTriangles = MeshInspector.defaultPreviewTriangles
+    /// What a model without pictures gets, in gallery order: the cover in its materials' colours, its wireframe, and a
+    /// sheet of front, side, top and perspective views.
+    static let views: [PreviewView] = [.cover, .wireframe, .sheet]
 
     /// Called in the transaction that records a file's analysis: queues a render when the analysis succeeded and the
     /// model has no image yet, so the job exists exactly when that result does.
@@ -45,34 +48,41 @@ struct RenderModelPreviewJob: JobHandler {
         defer { copy.discard() }
         let (limits, options, maxTriangles) = (self.limits, self.options, self.maxTriangles)
         let started = ContinuousClock.now
-        let rendered: Result<PreviewImage, MeshInspectionError> = try await threadPool.runIfActive {
+        let rendered: Result<[PreviewImage], MeshInspectionError> = try await threadPool.runIfActive {
             do {
+                // One read of the file (and of its textures) serves every view.
                 let geometry = try MeshInspector.geometry(fileAt: copy.path, limits: limits, maxTriangles: maxTriangles)
-                return .success(try PreviewRenderer.render(geometry, options: options))
+                return .success(try Self.views.map { view in
+                    var viewOptions = options
+                    viewOptions.view = view
+                    return try PreviewRenderer.render(geometry, options: viewOptions)
+                })
             } catch let error as MeshInspectionError {
                 return .failure(error)
             } catch {
                 return .failure(MeshInspectionError(.malformed, "The file could not be read."))
             }
         }
-        let picture: PreviewImage
+        let pictures: [PreviewImage]
         switch rendered {
-        case .success(let image):
-            picture = image
+        case .success(let images):
+            pictures = images
         case .failure(let error):
             logger.info("no preview rendered", metadata: ["file": "\(job.fileID)", "reason": "\(error.reason)"])
             return
         }
-        let png: Data
+        var pngs: [Data] = []
         do {
-            png = try await services.images.png(rgb: picture.pixels, width: picture.width, height: picture.height)
+            for picture in pictures {
+                pngs.append(try await services.images.png(rgb: picture.pixels, width: picture.width, height: picture.height))
+            }
         } catch let failure as ImageProcessor.RawPixelsFailure {
             logger.error("rendered preview could not be encoded", metadata: ["file": "\(job.fileID)", "error": "\(failure)"])
             return
         }
 
         let gallery = ModelImageService(services: services, database: database, logger: logger)
-        let outcome = try await gallery.addGeneratedPreview(png: png, modelID: job.modelID, ownerID: model.$owner.id)
+        let outcome = try await gallery.addGeneratedPreviews(pngs: pngs, modelID: job.modelID, ownerID: model.$owner.id)
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .stored(let imageID):
