@@ -100,6 +100,9 @@ public struct Settings: Sendable {
     public var storageQuotaBytes: Int64 = 5 * 1024 * 1024 * 1024
     /// How long a catalogue answer may be reused (`CatalogueResponseCache`); 0 turns the cache off, as in tests.
     public var catalogueCacheSeconds: Int = 10
+    /// The pictures rendered for a model without any (`RenderModelPreviewJob`), in gallery order. Tests keep only the
+    /// cover: in a debug build the sheet alone costs seconds of CPU per upload, and the suite runs many at once.
+    public var previewViews: [String] = ["cover", "wireframe", "sheet"]
     /// Which payment providers checkout offers and how to reach them (PaymentSettings.swift).
     public var payments: Payments = Payments(sandboxEnabled: true, currency: "USD", stripe: nil, paypal: nil, webhookToleranceSeconds: 300)
 
@@ -264,6 +267,8 @@ public struct Settings: Sendable {
             imageUploadMaxBytes: try env.integer("IMAGE_UPLOAD_MAX_BYTES", default: 10 * 1024 * 1024, range: 1024...(100 << 20)),
             storageQuotaBytes: Int64(try env.integer("STORAGE_QUOTA_BYTES", default: 5 << 30, range: 1024...(1 << 50))),
             catalogueCacheSeconds: try env.integer("CATALOGUE_CACHE_SECONDS", default: appEnv == .testing ? 0 : 10, range: 0...3600),
+            previewViews: try Self.previewViews(env.list(
+                "PREVIEW_VIEWS", default: appEnv == .testing ? ["cover"] : ["cover", "wireframe", "sheet"])),
             payments: try Payments.load(from: env, production: appEnv == .production)
         )
     }
@@ -295,6 +300,17 @@ enum OAuthDefaults {
             userInfo: "https://discord.com/api/users/@me",
             emails: nil, scopes: ["identify", "email"]),
     ]
+}
+
+extension Settings {
+    static let knownPreviewViews: Set<String> = ["cover", "wireframe", "sheet"]
+
+    static func previewViews(_ views: [String]) throws -> [String] {
+        guard !views.isEmpty, views.allSatisfy(knownPreviewViews.contains), Set(views).count == views.count else {
+            throw Invalid(variable: "PREVIEW_VIEWS", reason: "must list cover, wireframe and sheet, each at most once, in gallery order")
+        }
+        return views
+    }
 }
 
 /// Typed reads over a string dictionary; every failure names its variable.

@@ -12,7 +12,8 @@ import VaporTesting
 struct ModelPreviewTests {
     @Test("a GLB upload on an empty gallery becomes a generated cover, wireframe and sheet, served like uploaded images")
     func generatedCover() async throws {
-        try await withServer { server in
+        // Tests render only the cover unless asked (Settings.previewViews); this one asks for production's three.
+        try await withServer(["PREVIEW_VIEWS": "cover,wireframe,sheet"]) { server in
             let creator = try await server.register("carla", verified: true)
             let modelID = try await draft(server, creator)
             let file = try await uploadModel(server, modelID, PreviewMeshes.cube(), token: creator.accessToken)

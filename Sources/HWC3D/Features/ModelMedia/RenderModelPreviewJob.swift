@@ -24,9 +24,9 @@ struct RenderModelPreviewJob: JobHandler {
     let limits: InspectionLimits
     var options = PreviewRenderOptions.standard
     var maxTriangles = MeshInspector.defaultPreviewTriangles
-    /// What a model without pictures gets, in gallery order: the cover in its materials' colours, its wireframe, and a
-    /// sheet of front, side, top and perspective views.
-    static let views: [PreviewView] = [.cover, .wireframe, .sheet]
+    /// What a model without pictures gets, in gallery order (`PREVIEW_VIEWS`): by default the cover in its
+    /// materials' colours, its wireframe, and a sheet of front, side, top and perspective views.
+    var views: [PreviewView] { services.settings.previewViews.compactMap(PreviewView.init(rawValue:)) }
 
     /// Called in the transaction that records a file's analysis: queues a render when the analysis succeeded and the
     /// model has no image yet, so the job exists exactly when that result does.
@@ -46,13 +46,13 @@ struct RenderModelPreviewJob: JobHandler {
 
         let copy = try await services.storage.fetchToLocalFile(key: storageKey)
         defer { copy.discard() }
-        let (limits, options, maxTriangles) = (self.limits, self.options, self.maxTriangles)
+        let (limits, options, maxTriangles, views) = (self.limits, self.options, self.maxTriangles, self.views)
         let started = ContinuousClock.now
         let rendered: Result<[PreviewImage], MeshInspectionError> = try await threadPool.runIfActive {
             do {
                 // One read of the file (and of its textures) serves every view.
                 let geometry = try MeshInspector.geometry(fileAt: copy.path, limits: limits, maxTriangles: maxTriangles)
-                return .success(try Self.views.map { view in
+                return .success(try views.map { view in
                     var viewOptions = options
                     viewOptions.view = view
                     return try PreviewRenderer.render(geometry, options: viewOptions)
